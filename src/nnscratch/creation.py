@@ -1,0 +1,189 @@
+"""Factories: ``tensor``, ``zeros``, ``ones``, ``randn``… with PyTorch's shape forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from . import backend
+from .backend import as_dtype, xp_for
+from .tensor import Tensor, to_array
+
+
+def _size(size: tuple) -> tuple:
+    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))`` alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(int(n) for n in size[0])
+    return tuple(int(n) for n in size)
+
+
+def _finish(array: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _device(device: Any) -> backend.device:
+    return backend.device(device) if device is not None else backend.CPU
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (list, number, numpy array or Tensor)."""
+    array = to_array(data, dtype=dtype, device=device)
+    if array is data or (isinstance(data, Tensor) and array is data._array):
+        array = array.copy()
+    return _finish(array, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like :func:`tensor` but shares memory with ``data`` where it can."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return Tensor._make(to_array(data, dtype=dtype, device=device))
+
+
+def from_numpy(array: numpy.ndarray) -> Tensor:
+    """A tensor sharing memory with a numpy array (its dtype kept)."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"from_numpy: expected numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def _filled(fill: str, size: tuple, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    dtype = as_dtype(dtype) or backend.get_default_dtype()
+    xp = xp_for(_device(device))
+    return _finish(getattr(xp, fill)(_size(size), dtype=dtype), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled("zeros", size, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled("ones", size, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled("empty", size, dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = to_array(fill_value).dtype
+    xp = xp_for(_device(device))
+    return _finish(xp.full(_size((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
+
+
+def _like(fill: str, other: Tensor, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    dtype = as_dtype(dtype) or other.dtype
+    xp = xp_for(_device(device) if device is not None else other.device)
+    return _finish(getattr(xp, fill)(other.shape, dtype=dtype), requires_grad)
+
+
+def zeros_like(other: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    return _like("zeros", other, dtype, device, requires_grad)
+
+
+def ones_like(other: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return _like("ones", other, dtype, device, requires_grad)
+
+
+def empty_like(other: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    return _like("empty", other, dtype, device, requires_grad)
+
+
+def full_like(other: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(other.shape, fill_value, dtype=dtype or other.dtype,
+                device=device or other.device, requires_grad=requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Integers → int64; any float bound → the default float dtype (PyTorch)."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = backend.get_default_dtype() if is_float else backend.int64
+    xp = xp_for(_device(device))
+    return _finish(xp.arange(start, end, step).astype(as_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    dtype = as_dtype(dtype) or backend.get_default_dtype()
+    xp = xp_for(_device(device))
+    return _finish(xp.linspace(start, end, steps).astype(dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    dtype = as_dtype(dtype) or backend.get_default_dtype()
+    xp = xp_for(_device(device))
+    return _finish(xp.eye(n, m, dtype=dtype), requires_grad)
+
+
+def _random(draw: str, size: tuple, dtype: Any, device: Any, requires_grad: bool,
+            **kwargs: Any) -> Tensor:
+    dtype = as_dtype(dtype) or backend.get_default_dtype()
+    gen = backend.generator(_device(device))
+    if draw == "standard_normal":
+        array = gen.standard_normal(_size(size), dtype=numpy.float64).astype(dtype)
+    else:
+        array = gen.random(_size(size), dtype=numpy.float64).astype(dtype)
+    return _finish(array, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the library's seeded generator."""
+    return _random("standard_normal", size, dtype, device, requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) from the library's seeded generator."""
+    return _random("random", size, dtype, device, requires_grad)
+
+
+def randn_like(other: Tensor, dtype: Any = None) -> Tensor:
+    return randn(other.shape, dtype=dtype or other.dtype, device=other.device)
+
+
+def rand_like(other: Tensor, dtype: Any = None) -> Tensor:
+    return rand(other.shape, dtype=dtype or other.dtype, device=other.device)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = None,
+            device: Any = None) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    gen = backend.generator(_device(device))
+    array = gen.integers(low, high, size=_size((size,)))
+    return Tensor._make(array.astype(as_dtype(dtype) or backend.int64))
+
+
+def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+    gen = backend.generator(_device(device))
+    return Tensor._make(gen.permutation(n).astype(as_dtype(dtype) or backend.int64))
+
+
+def normal(mean: float, std: float, size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    return randn(size, dtype=dtype, device=device) * std + mean
+
+
+def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Draw category indices from (unnormalised) probabilities, renormalised in float64."""
+    gen = backend.generator(probs.device)
+    p = numpy.asarray(probs.numpy(), dtype=numpy.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    out = numpy.empty((rows.shape[0], num_samples), dtype=numpy.int64)
+    for i, row in enumerate(rows):
+        out[i] = gen.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum())
+    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)))

@@ -1,0 +1,38 @@
+"""Moving data: dtype casts, device copies and clones, each passing gradients back."""
+
+from __future__ import annotations
+
+from ..backend import device_of, to_device
+from ..autograd.function import Function
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.astype(ctx.dtype)
+
+
+class ToDevice(Function):
+    @staticmethod
+    def forward(ctx, x, target):
+        ctx.source = device_of(x)
+        return to_device(x, target)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return to_device(gy, ctx.source)
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
