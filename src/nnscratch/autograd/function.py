@@ -18,6 +18,10 @@ from ..backend import get_array_module
 from .grad_mode import _State
 
 
+class ShapeError(RuntimeError, ValueError):
+    """Inputs an op cannot combine; both a RuntimeError (as PyTorch) and a ValueError."""
+
+
 class Function:
     """Base of every op. Subclasses define static ``forward`` and ``backward``.
 
@@ -57,7 +61,13 @@ class Function:
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         ctx.xp = get_array_module(array)
         ctx.saved = ()
-        outputs = cls._forward(ctx, arrays, options)
+        try:
+            outputs = cls._forward(ctx, arrays, options)
+        except ValueError as error:
+            if isinstance(error, ShapeError):
+                raise
+            shapes = ", ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
+            raise ShapeError(f"{cls.__name__}: {error} (input shapes {shapes})") from error
         single = not isinstance(outputs, tuple)
         if single:
             outputs = (outputs,)

@@ -127,6 +127,8 @@ class MatMul(Function):
         if a.ndim == 2 and b.ndim == 2:
             # Y = A B:  dA = dY B^T,  dB = A^T dY
             return (gy @ b.T if need_a else None, a.T @ gy if need_b else None)
+        if a.ndim == 1 and b.ndim == 1:  # inner product: y = a·b
+            return (gy * b if need_a else None, gy * a if need_b else None)
         xp = ctx.xp
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -49,6 +49,7 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx, x, reps):
+        ctx.input_shape = x.shape
         ctx.shape = (1,) * (len(reps) - x.ndim) + x.shape
         ctx.reps = reps
         return ctx.xp.tile(x.reshape(ctx.shape), reps)
@@ -60,7 +61,7 @@ class Repeat(Function):
         for rep, size in zip(ctx.reps, ctx.shape):
             split_shape += [rep, size]
         g = gy.reshape(split_shape).sum(axis=tuple(range(0, len(split_shape), 2)))
-        return g
+        return g.reshape(ctx.input_shape)
 
 
 class Concatenate(Function):
