@@ -9,7 +9,8 @@ gradient by name. Both run in float64 (tight) and float32.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -8,7 +8,8 @@ and turns an integer tensor into the default float dtype.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from harness import check_op, numeric_gradcheck
 
 import nnscratch as ns
+from harness import check_op, numeric_gradcheck
 
 SHAPE_PAIRS = [
     ((3, 4), (3, 4)),

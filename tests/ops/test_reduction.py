@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from harness import check_op, numeric_gradcheck
 
 import nnscratch as ns
+from harness import check_op, numeric_gradcheck
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1, -1, (0, 2)])

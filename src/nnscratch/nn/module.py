@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy
 
@@ -266,7 +267,7 @@ class Module:
                     param._array = convert(param)
                     if param.grad is not None:
                         param.grad._array = convert(param.grad)
-            for name, buffer in module._buffers.items():
+            for buffer in module._buffers.values():
                 if buffer is not None:
                     buffer._array = convert(buffer)
         return self

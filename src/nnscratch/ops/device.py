@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import device_of, to_device
 from ..autograd.function import Function
+from ..backend import device_of, to_device
 
 
 class Cast(Function):
