@@ -306,7 +306,8 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self) -> list:
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
+        registered = set(self._parameters) | set(self._modules) | set(self._buffers)
+        return sorted(set(super().__dir__()) | registered)
 
 
 class _IncompatibleKeys(tuple):
