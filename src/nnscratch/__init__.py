@@ -37,6 +37,19 @@ from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
+_SUBPACKAGES = {"nn", "optim", "data", "datasets", "models", "train", "recipes", "viz",
+                "experiments", "distributed", "utils"}
+
+
+def __getattr__(name: str):
+    """``ns.nn``, ``ns.optim``… are imported on first use, as ``torch.nn`` is available."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'nnscratch' has no attribute '{name}'")
+
+
 half, double, long = float16, float64, int64
 float = float32  # noqa: A001 - PyTorch's ns.float
 int = int32  # noqa: A001 - PyTorch's ns.int
