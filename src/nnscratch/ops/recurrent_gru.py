@@ -1,0 +1,167 @@
+"""The fused GRU sequence kernel: one layer, one direction, the whole sequence (see recurrent.py).
+
+PyTorch's GRU, gates in the order r, z, n (rows of ``W_ih``/``W_hh``)::
+
+    r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+    z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+    n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
+    h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}  =  n_t + z_t ⊙ (h_{t-1} - n_t)
+
+``b_hn`` stays inside the reset product, so only ``b_hr`` and ``b_hz`` join the input
+projection; ``W_hn h_{t-1} + b_hn`` is kept per step for the backward pass.
+"""
+
+from __future__ import annotations
+
+from ..autograd.function import Function
+from .recurrent import (
+    BatchOrder,
+    carry_finished,
+    output_block,
+    previous_block,
+    project_inputs,
+    projection_grads,
+    sigmoid_,
+    state_slots,
+    time_steps,
+)
+
+
+class GRUSequence(Function):
+    """``(x, h0, W_ih, W_hh, b_ih, b_hh) → (output, h_n)``.
+
+    Shapes: x ``(T, B, I)``, h0 ``(B, H)``, W_ih ``(3H, I)``, W_hh ``(3H, H)``, biases
+    ``(3H,)`` or None; output ``(T, B, H)``, h_n ``(B, H)``. Options ``reverse`` and
+    ``lengths`` as in recurrent.py.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse=False, lengths=None):
+        xp = ctx.xp
+        steps, batch, _ = x.shape
+        size = w_hh.shape[1]
+        order = BatchOrder(lengths, steps, batch, xp)
+        x, h0 = order.sort(x, 1), order.sort(h0, 0)
+        keep = any(ctx.needs_input_grad)
+        bias = None
+        if b_ih is not None:  # b_hr and b_hz add like input biases; b_hn is multiplied by r
+            bias = b_ih.copy()
+            bias[:2 * size] += b_hh[:2 * size]
+            hidden_bias = b_hh[2 * size:]
+
+        x_flat, gates = project_inputs(xp, x, w_ih, bias)
+        hidden = xp.empty((steps + 1, batch, size), dtype=x.dtype)
+        hidden[steps if reverse else 0] = h0
+        # W_hn h_{t-1} + b_hn for every step (needed by backward)
+        make = xp.zeros if order.batch_sizes is not None else xp.empty
+        hidden_cand = make((steps, batch, size), dtype=x.dtype) if keep else None
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        recurrent = xp.empty((batch, 3 * size), dtype=x.dtype)
+        scratch = xp.empty((batch, size), dtype=x.dtype)
+
+        for t in time_steps(steps, reverse):
+            prev, new = state_slots(reverse, t)
+            n = order.active(t, batch)
+            if n:
+                g_all, rec, tmp = gates[t, :n], recurrent[:n], scratch[:n]
+                h_prev, h_new = hidden[prev, :n], hidden[new, :n]
+                xp.matmul(h_prev, w_hh_t, out=rec)  # h_{t-1} W_hhᵀ for r, z and n at once
+                reset_update = g_all[:, :2 * size]
+                reset_update += rec[:, :2 * size]
+                sigmoid_(xp, reset_update)  # r_t, z_t
+                reset, update, cand = g_all[:, :size], g_all[:, size:2 * size], g_all[:, 2 * size:]
+                rec_cand = hidden_cand[t, :n] if keep else rec[:, 2 * size:]
+                if b_ih is not None:
+                    xp.add(rec[:, 2 * size:], hidden_bias, out=rec_cand)  # W_hn h_{t-1} + b_hn
+                elif keep:
+                    rec_cand[...] = rec[:, 2 * size:]
+                xp.multiply(reset, rec_cand, out=tmp)
+                cand += tmp
+                xp.tanh(cand, out=cand)  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
+                xp.subtract(h_prev, cand, out=h_new)  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t)
+                h_new *= update
+                h_new += cand
+            carry_finished(hidden, prev, new, n)
+
+        output = output_block(hidden, reverse)
+        if order.batch_sizes is not None:
+            output = order.zero_finished(output.copy())
+        ctx.order, ctx.reverse = order, reverse
+        if keep:
+            ctx.save_for_backward(x_flat, gates, hidden, hidden_cand, w_ih, w_hh)
+        return order.unsort(output, 1), order.unsort(hidden[0 if reverse else steps], 0)
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_h_n):
+        xp = ctx.xp
+        x_flat, gates, hidden, hidden_cand, w_ih, w_hh = ctx.saved
+        order, reverse = ctx.order, ctx.reverse
+        steps, batch, width = gates.shape
+        size = width // 3
+        dtype = gates.dtype
+        grad_output = order.sort(grad_output, 1)
+        acts = gates.reshape(steps, batch, 3, size)
+        reset, update, cand = acts[:, :, 0], acts[:, :, 1], acts[:, :, 2]
+        h_prev = previous_block(hidden, reverse)
+
+        # Step Jacobian factors for all steps at once (pre = pre-activation):
+        # ∂h_t/∂n_pre = (1 - z_t) ⊙ (1 - n_t²)
+        cand_grad = xp.multiply(cand, cand)
+        xp.subtract(1.0, cand_grad, out=cand_grad)
+        tmp = xp.subtract(1.0, update)
+        cand_grad *= tmp
+        # coef = ∂h_t/∂[r_pre, z_pre, (W_hn h_{t-1} + b_hn)]
+        coef = xp.empty((steps, batch, 3, size), dtype=dtype)
+        xp.subtract(1.0, reset, out=tmp)  # ∂h_t/∂r_pre = ∂h_t/∂n_pre ⊙ (W_hn h + b_hn) ⊙ r(1-r)
+        tmp *= reset
+        tmp *= hidden_cand
+        xp.multiply(tmp, cand_grad, out=coef[:, :, 0])
+        xp.subtract(1.0, update, out=tmp)  # ∂h_t/∂z_pre = (h_{t-1} - n_t) ⊙ z(1-z)
+        tmp *= update
+        xp.subtract(h_prev, cand, out=coef[:, :, 1])
+        coef[:, :, 1] *= tmp
+        xp.multiply(cand_grad, reset, out=coef[:, :, 2])  # ∂h_t/∂(W_hn h + b_hn) = ∂h_t/∂n_pre ⊙ r
+        del tmp
+
+        make = xp.zeros if order.batch_sizes is not None else xp.empty
+        grad_hidden_gates = make((steps, batch, width), dtype=dtype)  # dL/d(h_{t-1} W_hhᵀ + b_hh)
+        grad_hg = grad_hidden_gates.reshape(steps, batch, 3, size)
+        grad_hidden = make((steps, batch, size), dtype=dtype)  # dL/dh_t of every step
+        if grad_h_n is None:
+            carry = xp.zeros((batch, size), dtype=dtype)
+        else:
+            carry = xp.array(order.sort(grad_h_n, 0), dtype=dtype, copy=True, order="C")
+        scratch = xp.empty((batch, size), dtype=dtype)
+        for t in time_steps(steps, not reverse):
+            n = order.active(t, batch)
+            if not n:
+                continue
+            dh = grad_hidden[t, :n]
+            if grad_output is not None:  # h_t is both an output and the next step's input
+                xp.add(carry[:n], grad_output[t, :n], out=dh)
+            else:
+                dh[...] = carry[:n]
+            xp.multiply(dh[:, None, :], coef[t, :n], out=grad_hg[t, :n])
+            # dL/dh_{t-1} = dL/dh_t ⊙ z_t + dL/d(h_{t-1} W_hhᵀ) · W_hh
+            xp.matmul(grad_hidden_gates[t, :n], w_hh, out=carry[:n])
+            xp.multiply(dh, update[t, :n], out=scratch[:n])
+            carry[:n] += scratch[:n]
+
+        # the input-side gate gradients equal the hidden-side ones for r and z; for n:
+        # dL/dn_pre = dL/dh_t ⊙ ∂h_t/∂n_pre
+        grad_input_gates = grad_hidden_gates.copy()
+        xp.multiply(grad_hidden, cand_grad, out=grad_input_gates.reshape(steps, batch, 3, size)[:, :, 2])
+        needs = ctx.needs_input_grad
+        grad_x, grad_w_ih, grad_b_ih = projection_grads(
+            grad_input_gates, x_flat, w_ih, needs[0], needs[2], needs[4])
+        h_prev_flat = h_prev.reshape(steps * batch, size)
+        _, grad_w_hh, grad_b_hh = projection_grads(
+            grad_hidden_gates, h_prev_flat, w_hh, False, needs[3], needs[5])
+        return (
+            order.unsort(grad_x, 1),
+            order.unsort(carry, 0) if needs[1] else None,
+            grad_w_ih,
+            grad_w_hh,
+            grad_b_ih,
+            grad_b_hh,
+        )
