@@ -41,7 +41,9 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> numpy.ndarray:
     """
     data = maybe_gunzip(bytes(data), source)
     if len(data) < 4:
-        raise ValueError(f"{source}: not an IDX file: {len(data)} bytes, shorter than the 4-byte magic number")
+        raise ValueError(
+            f"{source}: not an IDX file: {len(data)} bytes, shorter than the 4-byte magic number"
+        )
     if data[0] != 0 or data[1] != 0:
         raise ValueError(
             f"{source}: not an IDX file: magic number starts with 0x{data[0]:02x} 0x{data[1]:02x}, "
@@ -56,7 +58,8 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> numpy.ndarray:
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
         raise ValueError(
-            f"{source}: truncated IDX header: {ndim} dimensions need {header_size} bytes, file has {len(data)}"
+            f"{source}: truncated IDX header: {ndim} dimensions need {header_size} bytes, "
+            f"file has {len(data)}"
         )
     shape = tuple(int(size) for size in numpy.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_TYPES[type_code]
@@ -67,7 +70,8 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> numpy.ndarray:
     if len(data) != expected:
         fault = "truncated" if len(data) < expected else "trailing bytes after the data"
         raise ValueError(
-            f"{source}: IDX sizes {shape} of {dtype.name} need {expected} bytes, file has {len(data)} ({fault})"
+            f"{source}: IDX sizes {shape} of {dtype.name} need {expected} bytes, "
+            f"file has {len(data)} ({fault})"
         )
     values = numpy.frombuffer(data, dtype=dtype, count=count, offset=header_size)
     return values.astype(dtype.newbyteorder("="), copy=True).reshape(shape)

@@ -97,7 +97,9 @@ class MNIST:
     def _read_labels(path: Path, count: int, image_path: Path) -> numpy.ndarray:
         labels = read_idx(path)
         if labels.dtype != numpy.uint8 or labels.ndim != 1:
-            raise ValueError(f"{path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}")
+            raise ValueError(
+                f"{path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}"
+            )
         if len(labels) != count:
             raise ValueError(f"{path}: {len(labels)} labels but {image_path} holds {count} images")
         if len(labels) and labels.max() >= NUM_CLASSES:
