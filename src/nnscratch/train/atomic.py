@@ -1,0 +1,62 @@
+"""Write files so that a crash leaves either the old file or the new one, never half of one.
+
+The recipe is the classic one: write a temporary file in the same directory, flush and
+``fsync`` it, ``os.replace`` it over the target (atomic on POSIX and Windows), then ``fsync`` the
+directory so the rename itself survives a power cut. If anything fails the temporary file is
+removed and the target is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+class WriteError(OSError):
+    """A file could not be written (unwritable folder, full disk); the old file is intact."""
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically; raise :class:`WriteError` naming the file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        _remove_quietly(temporary)
+        reason = error.strerror or str(error)
+        raise WriteError(f"cannot write {path}: {reason}") from error
+    fsync_directory(path.parent)
+
+
+def atomic_write_json(path: str | os.PathLike, value: Any, *, strict: bool = True) -> None:
+    """Write ``value`` as indented JSON atomically (``strict``: NaN/Inf are refused)."""
+    text = json.dumps(value, indent=2, allow_nan=not strict) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def fsync_directory(directory: str | os.PathLike) -> None:
+    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened)."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:  # Windows, or a filesystem that refuses: the rename is still atomic
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,59 @@
+"""Learning curves as PNG files, drawn headless from ``metrics.jsonl`` records.
+
+One figure per metric: the training curve (logged every few steps) and the validation curve
+(one point per epoch) against the optimiser step, plus the learning rate. Matplotlib is an
+optional dependency (``pip install 'nnscratch[plot]'``); without it no plot is drawn and
+:func:`plot_learning_curves` says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_SKIP = {"step", "epoch", "split", "seconds", "samples_per_second", "lr"}
+
+
+def plot_learning_curves(records: list[dict], directory: str | Path) -> list[Path]:
+    """Write ``<metric>.png`` (and ``lr.png``) into ``directory``; return the files written.
+
+    Raises ImportError when matplotlib is missing.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: no display needed, no window opened
+    import matplotlib.pyplot as plt
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    series: dict[str, dict[str, tuple[list, list]]] = {}
+    for record in records:
+        split, step = record.get("split"), record.get("step")
+        if split not in ("train", "val") or not isinstance(step, int):
+            continue
+        for name, value in record.items():
+            if name in _SKIP and not (name == "lr" and split == "train"):
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                steps, values = series.setdefault(name, {}).setdefault(split, ([], []))
+                steps.append(step)
+                values.append(value)
+    written = []
+    for name, splits in series.items():
+        figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
+        for split, (steps, values) in splits.items():
+            style = {"marker": "o", "markersize": 3} if split == "val" else {"linewidth": 1}
+            axes.plot(steps, values, label="validation" if split == "val" else "training", **style)
+        axes.set_xlabel("step")
+        axes.set_ylabel("learning rate" if name == "lr" else name)
+        if name in ("loss", "perplexity") and all(v > 0 for _, vs in splits.values() for v in vs):
+            axes.set_yscale("log")
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+        figure.tight_layout()
+        path = directory / f"{name}.png"
+        temporary = path.with_name(f".{path.name}.tmp")
+        figure.savefig(temporary, format="png")
+        plt.close(figure)
+        temporary.replace(path)
+        written.append(path)
+    return written

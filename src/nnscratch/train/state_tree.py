@@ -1,0 +1,97 @@
+"""Split a nested training state into named arrays (for safetensors) and a JSON skeleton.
+
+A checkpoint holds state dicts of very different shapes: a model's ``name -> Tensor``, an
+optimiser's ``{"state": {0: {"exp_avg": Tensor, "step": 3}}, "param_groups": [...]}``, a
+scheduler's plain numbers, the random generator's 128-bit integers. :func:`flatten` walks such a
+tree and replaces every array by a reference ``{"__array__": key}``; the arrays go to one
+safetensors file and the skeleton to JSON. :func:`unflatten` rebuilds the tree with the same
+Python types (Tensor or numpy array, tuple or list, int keys stay ints), so ``load_state_dict``
+receives exactly what ``state_dict`` gave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+
+_ARRAY, _TUPLE, _ITEMS = "__array__", "__tuple__", "__items__"
+
+
+def flatten(tree: Any, prefix: str = "") -> tuple[Any, dict[str, numpy.ndarray]]:
+    """Return ``(skeleton, arrays)``: a JSON-ready skeleton and ``key -> host array``.
+
+    Keys are the paths to the arrays joined with ``/`` (``model/fc1.weight``).
+    """
+    arrays: dict[str, numpy.ndarray] = {}
+    skeleton = _flatten(tree, prefix, arrays)
+    return skeleton, arrays
+
+
+def _flatten(node: Any, path: str, arrays: dict) -> Any:
+    if isinstance(node, Tensor) or _is_array(node):
+        kind = "tensor" if isinstance(node, Tensor) else "array"
+        array = node.array if isinstance(node, Tensor) else node
+        if not isinstance(array, numpy.ndarray):
+            array = backend.to_device(array, backend.CPU)  # a cupy array goes to the host
+        key = path or "value"
+        if key in arrays:
+            raise ValueError(f"checkpoint: two arrays share the key {key!r}")
+        arrays[key] = numpy.ascontiguousarray(array)
+        return {_ARRAY: key, "kind": kind}
+    if isinstance(node, numpy.generic):  # numpy scalar: keep its dtype exactly
+        key = path or "value"
+        arrays[key] = numpy.asarray(node)
+        return {_ARRAY: key, "kind": "scalar"}
+    if isinstance(node, dict):
+        if all(isinstance(k, str) for k in node) and not any(k.startswith("__") for k in node):
+            return {k: _flatten(v, _join(path, k), arrays) for k, v in node.items()}
+        return {_ITEMS: [[_flatten(k, _join(path, f"k{i}"), arrays),
+                          _flatten(v, _join(path, str(k)), arrays)]
+                         for i, (k, v) in enumerate(node.items())]}
+    if isinstance(node, tuple):
+        return {_TUPLE: [_flatten(v, _join(path, str(i)), arrays) for i, v in enumerate(node)]}
+    if isinstance(node, list):
+        return [_flatten(v, _join(path, str(i)), arrays) for i, v in enumerate(node)]
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    raise TypeError(f"checkpoint: cannot store a value of type {type(node).__name__} at {path!r}")
+
+
+def unflatten(skeleton: Any, arrays: dict[str, numpy.ndarray], device: Any = None) -> Any:
+    """Rebuild the tree :func:`flatten` split; tensors are placed on ``device`` (default cpu)."""
+    target = backend.device(device) if device is not None else backend.CPU
+    return _unflatten(skeleton, arrays, target)
+
+
+def _unflatten(node: Any, arrays: dict, target: backend.device) -> Any:
+    if isinstance(node, dict):
+        if _ARRAY in node:
+            key = node[_ARRAY]
+            if key not in arrays:
+                raise ValueError(f"checkpoint: the JSON names an array {key!r} the tensors lack")
+            array = arrays[key]
+            if node.get("kind") == "scalar":
+                return array[()]
+            array = backend.to_device(array, target)
+            return Tensor._make(array) if node.get("kind") == "tensor" else array
+        if _TUPLE in node:
+            return tuple(_unflatten(v, arrays, target) for v in node[_TUPLE])
+        if _ITEMS in node:
+            return {_unflatten(k, arrays, target): _unflatten(v, arrays, target)
+                    for k, v in node[_ITEMS]}
+        return {k: _unflatten(v, arrays, target) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unflatten(v, arrays, target) for v in node]
+    return node
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, numpy.ndarray) or type(value).__module__.startswith("cupy")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}/{name}" if path else name

@@ -1,0 +1,447 @@
+"""The training engine: model + loss + optimiser over a DataLoader, with everything around it.
+
+One step is what a bare loop does (forward, loss, zero_grad, backward, optional clipping,
+optimizer.step) plus a list append and a few integer tests. Losses stay backend arrays in a
+window until a log point (every ``log_every`` steps, before each checkpoint and at epoch end);
+there they are copied to the host at once, checked for NaN/Inf (the first bad step is named),
+logged, and shown. So a GPU run synchronises once per log, not once per step.
+
+Recurrent models trained with truncated BPTT pass ``forward(model, batch, state) -> (output,
+target, new_state)``: the trainer detaches ``new_state`` and hands it to the next window of the
+same epoch (and keeps it in checkpoints), so gradients stop at the window edge while the hidden
+state flows on.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .atomic import WriteError
+from .callbacks import Callback, EarlyStopping, overrides
+from .checkpoint import Checkpointer
+from .faults import FaultInjector, NonFiniteLossError, StopSignals
+from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
+from .plots import plot_learning_curves
+from .progress import Progress
+from .run import RunFolder
+
+
+@dataclass
+class FitResult:
+    """How a run ended: ``status`` completed | stopped | failed, and why when not completed."""
+
+    status: str
+    steps: int
+    seconds: float
+    final: dict[str, float] = field(default_factory=dict)
+    message: str | None = None
+
+
+def default_forward(model: Any, batch: Any, state: Any) -> tuple[Any, Any, None]:
+    """``(inputs, target)`` batches: ``model(inputs)``, no carried state."""
+    inputs, target = batch
+    return model(inputs), target, None
+
+
+def detach_state(state: Any) -> Any:
+    """Detach every tensor of a (nested tuple/list of) recurrent state; keep the values."""
+    if isinstance(state, Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(s) for s in state)
+    return state
+
+
+def move_to(batch: Any, device: backend.device) -> Any:
+    """Copy every tensor of a batch (tuples, lists, dicts) to ``device``."""
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(move_to(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: move_to(v, device) for k, v in batch.items()}
+    return batch
+
+
+class Trainer:
+    """Train ``model`` to minimise ``loss_fn(output, target)`` over ``train_data``.
+
+    Args (beyond the obvious): ``metrics`` names evaluated on validation and test data (see
+    metrics.py); ``monitor`` the validation metric for the best checkpoint, early stopping and
+    ReduceLROnPlateau; ``scheduler_interval`` ``"epoch"`` or ``"step"``; ``max_steps`` stops
+    mid-epoch; ``count(target) -> int`` the number of targets a batch's mean loss averages over
+    (default ``target.numel()``); ``run`` a :class:`RunFolder` for metrics, checkpoints, summary,
+    model and plots (without one, nothing is written).
+    """
+
+    def __init__(
+        self, model: Any, loss_fn: Callable, optimizer: Any, train_data: Iterable, *,
+        val_data: Iterable | None = None, test_data: Iterable | None = None,
+        metrics: Sequence[str] = ("loss",), monitor: str = "loss", scheduler: Any = None,
+        scheduler_interval: str = "epoch", clip_grad_norm: float | None = None,
+        epochs: int | None = 1, max_steps: int | None = None, log_every: int = 50,
+        checkpoint_every: int | None = None, keep_checkpoints: int = 3,
+        early_stopping_patience: int | None = None, callbacks: Sequence[Callback] = (),
+        forward: Callable = default_forward, count: Callable[[Any], int] | None = None,
+        device: Any = "cpu", run: RunFolder | None = None, progress: Progress | str = "auto",
+        recipe: str = "custom", plots: bool = True,
+    ) -> None:
+        if epochs is None and max_steps is None:
+            raise ValueError("Trainer: give epochs or max_steps (both None would never end)")
+        if scheduler_interval not in ("epoch", "step"):
+            raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', "
+                             f"got {scheduler_interval!r}")
+        if log_every < 1:
+            raise ValueError(f"Trainer: log_every must be >= 1, got {log_every}")
+        make_metrics(list(metrics) + [monitor])  # unknown names fail here, not after an epoch
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_data, self.val_data, self.test_data = train_data, val_data, test_data
+        self.metrics, self.monitor, self.monitor_mode = list(metrics), monitor, mode_of(monitor)
+        self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
+        self.clip_grad_norm, self.epochs, self.max_steps = clip_grad_norm, epochs, max_steps
+        self.log_every, self.checkpoint_every = log_every, checkpoint_every
+        self.forward, self.count = forward, count or (lambda target: target.numel())
+        self.device = backend.device(device)
+        self.run, self.recipe, self.plots = run, recipe, plots
+        self.progress = progress if isinstance(progress, Progress) else Progress(progress)
+        self.callbacks = list(callbacks)
+        if early_stopping_patience:
+            self.callbacks.append(EarlyStopping(monitor, early_stopping_patience, self.monitor_mode))
+        self._step_callbacks = [c for c in self.callbacks if overrides(c, "on_step_end")]
+        self.checkpointer = (Checkpointer(run.checkpoints, keep_checkpoints, self.monitor_mode)
+                             if run is not None else None)
+        self._faults = FaultInjector.from_environment()
+        # counters: completed epochs, steps done in the current epoch, steps in all
+        self.epoch = self.step_in_epoch = self.global_step = 0
+        self.seconds_before = 0.0  # training time of earlier sessions of a resumed run
+        self.carried: Any = None  # detached recurrent state between windows
+        self.epoch_loss = RunningMean()
+        self.should_stop = False
+        self.history: list[dict] = []
+        self._window: list[tuple[Any, int]] = []
+        self._started = time.monotonic()
+        self._window_start = (0, self._started)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        """Everything a resume needs: weights, optimiser, scheduler, RNG, data position …"""
+        data_state = None
+        if self.step_in_epoch and hasattr(self.train_data, "state_dict"):
+            data_state = self.train_data.state_dict()
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "rng": backend.get_rng_state(),
+            "data": data_state,
+            "carried": self.carried,
+            "counters": {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch,
+                         "global_step": self.global_step, "seconds": self.elapsed()},
+            "epoch_loss": self.epoch_loss.state_dict(),
+            "callbacks": [c.state_dict() for c in self.callbacks],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        counters = state["counters"]
+        self.epoch, self.step_in_epoch = counters["epoch"], counters["step_in_epoch"]
+        self.global_step, self.seconds_before = counters["global_step"], counters["seconds"]
+        if state.get("data") is not None:
+            self.train_data.load_state_dict(state["data"])
+        self.carried = state.get("carried")
+        self.epoch_loss.load_state_dict(state["epoch_loss"])
+        for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
+            callback.load_state_dict(callback_state)
+        backend.set_rng_state(state["rng"])  # last: nothing after it may draw
+
+    def elapsed(self) -> float:
+        return self.seconds_before + (time.monotonic() - self._started)
+
+    # ------------------------------------------------------------------ the whole run
+    def fit(self, resume: bool = False) -> FitResult:
+        """Train, test, and (with a run folder) write metrics, checkpoints, summary, model, plots.
+
+        ``resume``: continue from the newest valid checkpoint of the run folder. NaN/Inf losses
+        and write failures end the run with status ``failed``; SIGINT/SIGTERM save a checkpoint
+        and end it with ``stopped``. Other exceptions are recorded as ``failed`` and re-raised.
+        """
+        status, final, message = "failed", {}, None
+        with StopSignals() as signals:
+            try:
+                if self.run is not None:
+                    self._prepare_run_folder(resume)
+                elif resume:
+                    raise RuntimeError("Trainer.fit: resume needs a run folder")
+                self._started = time.monotonic()
+                status = self.train_epochs(signals)
+                if status == "completed":
+                    final = self._final_evaluation()
+                elif status == "stopped":
+                    message = (f"stopped by {signals.requested} at step {self.global_step}; "
+                               f"checkpoint saved")
+            except NonFiniteLossError as error:
+                message = f"{error}; {self._last_good_text()}"
+            except WriteError as error:
+                message = f"{error}; {self._last_good_text()}"
+            except KeyboardInterrupt:
+                status, message = "stopped", f"interrupted at step {self.global_step}"
+            except BaseException:
+                self._finish("failed", {}, "an unexpected error")
+                raise
+            finally:
+                self.progress.close()
+        return self._finish(status, final, message)
+
+    def _prepare_run_folder(self, resume: bool) -> None:
+        run = self.run
+        run.create()
+        if not run.config_path.exists():
+            run.write_config(self.recipe, {"epochs": self.epochs, "steps": self.max_steps,
+                                           "log_every": self.log_every,
+                                           "checkpoint_every": self.checkpoint_every,
+                                           "metrics": self.metrics, "monitor": self.monitor})
+        resumed_step = None
+        if resume:
+            resumed_step = self.resume(warn=lambda text: print(text, file=sys.stderr, flush=True))
+            if resumed_step is None:
+                self.progress.message("no valid checkpoint to resume from: starting at step 0")
+            else:
+                self.progress.message(f"resumed from step {resumed_step}")
+        run.open_metrics(keep_until_step=(resumed_step or 0) if resume else None)
+
+    def _final_evaluation(self) -> dict[str, float]:
+        data = self.test_data if self.test_data is not None else self.val_data
+        if data is None:
+            return {"loss": self.epoch_loss.compute()} if self.epoch_loss.count else {}
+        final = self.evaluate(data)
+        split = "test" if self.test_data is not None else "val"
+        self._log({"step": self.global_step, "epoch": self.epoch, "split": split, **final})
+        if self.run is not None:
+            from ..serialization import save
+
+            save(self.model.state_dict(), self.run.model_path)
+        return final
+
+    def _last_good_text(self) -> str:
+        last = self.checkpointer.last_valid() if self.checkpointer is not None else None
+        return f"last good checkpoint: {last}" if last else "no checkpoint was written"
+
+    def _finish(self, status: str, final: dict, message: str | None) -> FitResult:
+        result = FitResult(status, self.global_step, self.elapsed(), final, message)
+        for callback in self.callbacks:
+            callback.on_fit_end(self, status)
+        if self.run is None:
+            return result
+        try:
+            self.run.write_summary(self.recipe, status, result.steps, result.seconds, final)
+        except (WriteError, OSError) as error:
+            result.message = f"{message + '; ' if message else ''}{error}"
+        finally:
+            self.run.close()
+        if self.plots:
+            try:
+                plot_learning_curves(self.run.read_metrics(), self.run.plots)
+            except ImportError:
+                self.progress.message("matplotlib is not installed: no plots "
+                                      "(pip install 'nnscratch[plot]')")
+            except (OSError, ValueError) as error:
+                result.message = f"{result.message + '; ' if result.message else ''}" \
+                                 f"plots not written ({error})"
+        return result
+
+    # ------------------------------------------------------------------ the loop
+    def train_epochs(self, signals: StopSignals) -> str:
+        """Run epochs until done; return ``"completed"`` or ``"stopped"`` (by a signal)."""
+        for callback in self.callbacks:
+            callback.on_fit_start(self)
+        while not self._finished():
+            epoch_number = self.epoch + 1
+            if self.step_in_epoch == 0:
+                self.epoch_loss.reset()
+                self.carried = None
+            for callback in self.callbacks:
+                callback.on_epoch_start(self, epoch_number)
+            steps_in_epoch = len(self.train_data) if hasattr(self.train_data, "__len__") else None
+            self.progress.start_epoch(epoch_number, self.epochs, steps_in_epoch, self.step_in_epoch)
+            self._window_start = (self.global_step, time.monotonic())
+            exhausted = self._run_steps(signals, steps_in_epoch)
+            self._flush()
+            if signals.requested:
+                self.progress.close()
+                self.save_checkpoint()
+                return "stopped"
+            if not exhausted:  # max_steps reached mid-epoch: keep the position, then finish
+                self.save_checkpoint()
+                self.progress.end_epoch(self._end_of_epoch(epoch_number))
+                break
+            self.epoch += 1
+            self.step_in_epoch = 0
+            results = self._end_of_epoch(epoch_number)
+            self.save_checkpoint(metric=results.get(self.monitor))
+            self.progress.end_epoch(results)
+        return "completed"
+
+    def _run_steps(self, signals: StopSignals, steps_in_epoch: int | None) -> bool:
+        """The inner loop; True when the data ran out (the epoch is complete)."""
+        model, optimizer, loss_fn, forward = self.model, self.optimizer, self.loss_fn, self.forward
+        clip, faults, window, count = self.clip_grad_norm, self._faults, self._window, self.count
+        per_step_scheduler = self.scheduler if self.scheduler_interval == "step" else None
+        move = self.device.type != "cpu"
+        if clip is not None:
+            from ..nn.utils import clip_grad_norm_
+            parameters = [p for group in optimizer.param_groups for p in group["params"]]
+        model.train()
+        for batch in self.train_data:
+            if move:
+                batch = move_to(batch, self.device)
+            output, target, state = forward(model, batch, self.carried)
+            loss = loss_fn(output, target)
+            step = self.global_step + 1
+            if faults is not None:
+                loss = faults.poison(step, loss)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                clip_grad_norm_(parameters, clip)
+            optimizer.step()
+            if per_step_scheduler is not None:
+                per_step_scheduler.step()
+            if state is not None:
+                self.carried = detach_state(state)
+            window.append((loss.array, count(target)))
+            self.global_step = step
+            self.step_in_epoch += 1
+            self.progress.advance()
+            for callback in self._step_callbacks:
+                callback.on_step_end(self, step)
+            if step % self.log_every == 0:
+                self._flush()
+            if (self.checkpoint_every and step % self.checkpoint_every == 0
+                    and self.step_in_epoch != steps_in_epoch):  # the epoch end saves anyway
+                self.save_checkpoint()
+            if faults is not None:
+                faults.after_step(step)
+            if signals.requested or self.should_stop or step == self.max_steps:
+                return self.step_in_epoch == steps_in_epoch and not signals.requested
+        return True
+
+    def _finished(self) -> bool:
+        return (self.should_stop
+                or (self.epochs is not None and self.epoch >= self.epochs)
+                or (self.max_steps is not None and self.global_step >= self.max_steps))
+
+    def _flush(self) -> None:
+        """Move the window's losses to the host, check them, log one record."""
+        window = self._window
+        if not window:
+            return
+        first_step, started = self._window_start
+        losses = numpy.array([float(loss) for loss, _ in window]) if self.device.type == "cpu" \
+            else backend.to_device(backend.xp_for(self.device).stack(
+                [loss for loss, _ in window]), backend.CPU).astype(numpy.float64)
+        counts = numpy.array([n for _, n in window], dtype=numpy.float64)
+        window.clear()
+        bad = numpy.flatnonzero(~numpy.isfinite(losses))
+        if bad.size:
+            raise NonFiniteLossError(first_step + int(bad[0]) + 1, float(losses[bad[0]]))
+        now = time.monotonic()
+        total, targets = float((losses * counts).sum()), float(counts.sum())
+        self.epoch_loss.add(total / targets, int(targets))
+        mean = total / targets
+        record = {"step": self.global_step, "epoch": self.epoch + 1, "split": "train",
+                  **{name: FROM_LOSS[name](mean) for name in self.metrics if name in FROM_LOSS},
+                  "loss": mean, "lr": self.optimizer.param_groups[0]["lr"],
+                  "samples_per_second": targets / max(now - started, 1e-9),
+                  "seconds": round(self.elapsed(), 3)}
+        self._window_start = (self.global_step, now)
+        self._log(record)
+        self.progress.show(self.global_step, mean, record["samples_per_second"])
+
+    def _log(self, record: dict) -> None:
+        self.history.append(record)
+        if self.run is not None:
+            self.run.log(record)
+        for callback in self.callbacks:
+            callback.on_log(self, record)
+
+    def _end_of_epoch(self, epoch_number: int) -> dict[str, float]:
+        """Validate, step the epoch scheduler, run callbacks; return the validation results."""
+        results: dict[str, float] = {}
+        if self.val_data is not None:
+            results = self.evaluate(self.val_data)
+            self._log({"step": self.global_step, "epoch": epoch_number, "split": "val", **results})
+        if self.scheduler is not None and self.scheduler_interval == "epoch":
+            if _is_plateau(self.scheduler):
+                value = results.get(self.monitor, self.epoch_loss.compute())
+                self.scheduler.step(value)
+            else:
+                self.scheduler.step()
+        for callback in self.callbacks:
+            callback.on_epoch_end(self, epoch_number, results)
+        return results
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, data: Iterable, metrics: Sequence[str] | None = None) -> dict[str, float]:
+        """Metrics over a whole data set, in eval mode and without gradients."""
+        names = list(metrics or self.metrics)
+        if self.monitor not in names and metrics is None:
+            names.append(self.monitor)
+        accumulators = make_metrics(names)
+        was_training = self.model.training
+        self.model.eval()
+        state = None
+        try:
+            with no_grad():
+                for batch in data:
+                    if self.device.type != "cpu":
+                        batch = move_to(batch, self.device)
+                    output, target, state = self.forward(self.model, batch, state)
+                    loss = self.loss_fn(output, target).array
+                    count = self.count(target)
+                    for accumulator in accumulators.values():
+                        accumulator.update(output, target, loss, count)
+        finally:
+            self.model.train(was_training)
+        return {name: accumulator.compute() for name, accumulator in accumulators.items()}
+
+    # ------------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, metric: float | None = None) -> Any:
+        """Write a checkpoint now (after flushing the loss window); None without a run folder."""
+        self._flush()
+        if self.checkpointer is None:
+            return None
+        return self.checkpointer.save(self.global_step, self.state_dict(), metric)
+
+    def resume(self, warn: Callable[[str], None] | None = None) -> int | None:
+        """Load the newest valid checkpoint of the run folder; return its step (None: none)."""
+        if self.checkpointer is None:
+            raise RuntimeError("Trainer.resume: there is no run folder to resume from")
+        found = self.checkpointer.load_latest(self.device, warn)
+        if found is None:
+            return None
+        info, state = found
+        self.load_state_dict(state)
+        return info.step
+
+
+def _is_plateau(scheduler: Any) -> bool:
+    return type(scheduler).__name__ == "ReduceLROnPlateau"
+
+
+def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Iterable,
+        **options: Any) -> FitResult:
+    """``Trainer(model, loss_fn, optimizer, train_data, **options).fit()`` in one call."""
+    resume = options.pop("resume", False)
+    return Trainer(model, loss_fn, optimizer, train_data, **options).fit(resume=resume)
