@@ -64,19 +64,11 @@ def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: i
         return {**result, "status": "error", "reason": _describe(error)}
 
     try:
-        first = step.run()
-        step.synchronize()
-        result["first_loss"] = step.loss_of(first)
-        del first
-        for _ in range(max(warmup - 1, 0)):
-            step.run()
-        step.synchronize()
-        times = []
-        for _ in range(steps):
-            start = time.perf_counter()
-            step.run()
-            step.synchronize()
-            times.append(time.perf_counter() - start)
+        if step.run_many is not None:  # a loop of its own: warm-up and timed steps in one go
+            times = step.run_many(warmup + steps)[warmup:]
+            result["first_loss"] = step.loss_of(None)
+        else:
+            times, result["first_loss"] = _time_steps(step, steps, warmup)
     except Exception as error:  # noqa: BLE001
         return {**result, "status": "error", "reason": _describe(error)}
 
@@ -89,6 +81,24 @@ def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: i
     if side == "nnscratch" and step.model is not None:
         result["float32_problems"] = _float32_problems(step.model)
     return result
+
+
+def _time_steps(step: Any, steps: int, warmup: int) -> tuple:
+    """Run the warm-up steps, then time ``steps`` one by one: (durations, first-step loss)."""
+    first = step.run()
+    step.synchronize()
+    first_loss = step.loss_of(first)
+    del first
+    for _ in range(warmup - 1):
+        step.run()
+    step.synchronize()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step.run()
+        step.synchronize()
+        times.append(time.perf_counter() - start)
+    return times, first_loss
 
 
 def _describe(error: BaseException) -> str:

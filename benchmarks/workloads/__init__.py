@@ -19,6 +19,7 @@ MODULES = {
     "lstm_lm_infer": "lstm_lm_infer",
     "lstm_wide": "lstm_wide",
     "rnn_tanh": "rnn_tanh",
+    "mlp_trainer": "mlp_trainer",
 }
 # Not a model: the float32 GEMM that measures the machine's peak in every run.
 PEAK = "gemm"

@@ -33,13 +33,18 @@ class Step:
     first-step loss as a Python float (called outside the timed region). ``synchronize()``
     waits for a GPU to finish (a no-op on the CPU). ``model`` and ``inputs`` are kept for the
     tests' float32 checks.
+
+    A side that cannot be driven one step at a time (a training engine runs its own loop)
+    gives ``run_many(n)`` instead: it runs ``n`` steps and returns each one's duration in
+    seconds; ``loss_of(None)`` then gives the loss of the first of them.
     """
 
-    run: Callable[[], Any]
+    run: Callable[[], Any] | None
     loss_of: Callable[[Any], float | None]
     synchronize: Callable[[], None] = lambda: None
     model: Any = None
     inputs: dict = field(default_factory=dict)
+    run_many: Callable[[int], list] | None = None
 
 
 @dataclass(frozen=True)
