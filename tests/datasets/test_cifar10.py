@@ -49,10 +49,14 @@ def test_reads_train_and_test(tmp_path, rng, subdirectory):
     np.testing.assert_array_equal(all_labels, test_labels)
 
 
-def test_transform_applied(tmp_path, rng):
-    write_batch(tmp_path / "test_batch.bin", 2, rng)
+def test_transform_applied_and_batches(tmp_path, rng):
+    write_batch(tmp_path / "test_batch.bin", 5, rng)
     dataset = CIFAR10(tmp_path, train=False, transform=lambda image: image[:, :16])
     assert dataset[1][0].shape == (3, 16, 32)
+    images, labels = dataset.fetch_batch([1, 3])
+    assert tuple(images.shape) == (2, 3, 16, 32)
+    np.testing.assert_array_equal(images.numpy()[1], dataset[3][0])
+    np.testing.assert_array_equal(labels.numpy(), dataset.targets[[1, 3]])
 
 
 def test_missing_files_named(tmp_path, rng):

@@ -115,3 +115,9 @@ def test_fuzz_truncated_and_corrupted_files(data):
         np.testing.assert_array_equal(parse_idx(raw), array)
     else:
         _check_only_value_error(bytes(damaged))
+
+
+def test_empty_array_with_huge_other_sizes_rejected():
+    raw = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", 0, 2, 0x4B310000, 0xD9E5B19E)
+    with pytest.raises(ValueError, match="too large"):
+        parse_idx(raw, "huge")

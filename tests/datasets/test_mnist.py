@@ -6,8 +6,11 @@ import struct
 import numpy as np
 import pytest
 
+import nnscratch as ns
 from nnscratch.data import DataLoader
+from nnscratch.data.collate import default_collate
 from nnscratch.datasets import MNIST, FashionMNIST
+from nnscratch.datasets.transforms import Normalize
 
 
 def write_idx(path, array, compress=False):
@@ -105,3 +108,14 @@ def test_download_failure_is_reported(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="could not download train-images-idx3-ubyte.gz"):
         MNIST(tmp_path, download=True)
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("transform", [None, Normalize([0.5], [0.25]), lambda image: image[:, ::2, ::2] * 3])
+def test_fetch_batch_matches_items(tmp_path, rng, transform):
+    make_split(tmp_path, "train", 6, rng)
+    dataset = MNIST(tmp_path, transform=transform)
+    images, labels = dataset.fetch_batch([4, 0, 5])
+    expected_images, expected_labels = default_collate([dataset[i] for i in (4, 0, 5)])
+    np.testing.assert_allclose(images.numpy(), expected_images.numpy(), rtol=1e-6)
+    assert images.dtype == ns.float32 and labels.dtype == ns.int64
+    np.testing.assert_array_equal(labels.numpy(), expected_labels.numpy())

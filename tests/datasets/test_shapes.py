@@ -118,8 +118,12 @@ def test_noise_is_present_by_default():
 
 
 def test_data_loader_batches():
-    images, labels = next(iter(DataLoader(Shapes(10, seed=0), batch_size=8)))
+    dataset = Shapes(10, seed=0, return_caption=True)
+    images, labels, captions = next(iter(DataLoader(dataset, batch_size=8)))
     assert tuple(images.shape) == (8, 3, 32, 32) and tuple(labels.shape) == (8,)
+    assert captions == dataset.captions[:8]
+    np.testing.assert_array_equal(images.numpy()[7], dataset[7][0])
+    np.testing.assert_array_equal(labels.numpy(), dataset.targets[:8])
 
 
 @pytest.mark.parametrize("kwargs", [dict(n=-1), dict(n=4, image_size=8), dict(n=4, two_shape_fraction=2.0),

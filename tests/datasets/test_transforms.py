@@ -111,3 +111,4 @@ def test_compose_applies_in_order(rng):
     out = pipeline(image)
     np.testing.assert_allclose(out.numpy(), (image[:, :, ::-1] - 0.5) / 0.25, rtol=1e-6)
     assert "RandomHorizontalFlip" in repr(pipeline)
+    assert pipeline.supports_batches and not Compose([lambda x: x]).supports_batches

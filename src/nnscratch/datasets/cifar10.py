@@ -12,12 +12,13 @@ Training reads ``data_batch_1.bin`` … ``data_batch_5.bin``, test reads ``test_
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy
 
+from .batching import image_batch
 from .files import find_file, maybe_gunzip
 
 CHANNELS, IMAGE_SIZE, NUM_CLASSES = 3, 32, 10
@@ -98,6 +99,10 @@ class CIFAR10:
         if self.transform is not None:
             image = self.transform(image)
         return image, int(self.targets[index])
+
+    def fetch_batch(self, indices: Sequence[int]) -> list:
+        """``[images (B, C, H, W), labels (B,)]`` as Tensors at once (used by DataLoader)."""
+        return image_batch(self.data, self.targets, indices, self.transform)
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"

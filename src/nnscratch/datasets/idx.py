@@ -63,9 +63,12 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> numpy.ndarray:
         )
     shape = tuple(int(size) for size in numpy.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_TYPES[type_code]
-    count = 1
+    count, nonzero_count = 1, 1
     for size in shape:
         count *= size
+        nonzero_count *= max(size, 1)
+    if nonzero_count * dtype.itemsize > numpy.iinfo(numpy.intp).max:  # numpy refuses such shapes
+        raise ValueError(f"{source}: IDX sizes {shape} describe an array too large to represent")
     expected = header_size + count * dtype.itemsize
     if len(data) != expected:
         fault = "truncated" if len(data) < expected else "trailing bytes after the data"

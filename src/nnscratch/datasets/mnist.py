@@ -15,12 +15,13 @@ import os
 import shutil
 import tempfile
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy
 
+from .batching import image_batch
 from .files import find_file
 from .idx import read_idx
 
@@ -127,6 +128,10 @@ class MNIST:
         if self.transform is not None:
             image = self.transform(image)
         return image, int(self.targets[index])
+
+    def fetch_batch(self, indices: Sequence[int]) -> list:
+        """``[images (B, C, H, W), labels (B,)]`` as Tensors at once (used by DataLoader)."""
+        return image_batch(self.data[:, None], self.targets, indices, self.transform)
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"

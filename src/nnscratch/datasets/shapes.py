@@ -32,11 +32,13 @@ data set. Images are stored as uint8 and served as float32 in [0, 1].
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy
+
+from .batching import image_batch
 
 SHAPES = ("circle", "square", "triangle", "cross", "ring")
 COLORS = {
@@ -195,6 +197,14 @@ class Shapes:
         if self.return_caption:
             return image, label, self.captions[index]
         return image, label
+
+    def fetch_batch(self, indices: Sequence[int]) -> list:
+        """``[images (B, 3, S, S), labels (B,)]`` as Tensors (plus the list of captions with
+        ``return_caption``), at once (used by DataLoader)."""
+        batch = image_batch(self.data, self.targets, indices, self.transform)
+        if self.return_caption:
+            batch.append([self.captions[int(i)] for i in indices])
+        return batch
 
     def __repr__(self) -> str:
         return f"Shapes(n={self.n}, image_size={self.image_size}, seed={self.seed})"

@@ -42,6 +42,11 @@ class Compose:
     def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
         self.transforms = list(transforms)
 
+    @property
+    def supports_batches(self) -> bool:
+        """True when every transform takes a batch ``(N, C, H, W)`` as well as one image."""
+        return all(getattr(t, "supports_batches", False) for t in self.transforms)
+
     def __call__(self, image: Any) -> Any:
         for transform in self.transforms:
             image = transform(image)
@@ -58,6 +63,8 @@ class Normalize:
     ``mean`` and ``std`` are sequences of one value per channel (or single numbers); the result
     keeps the input's float dtype.
     """
+
+    supports_batches = True
 
     def __init__(self, mean: Sequence[float] | float, std: Sequence[float] | float) -> None:
         self.mean = numpy.atleast_1d(numpy.asarray(mean, dtype=numpy.float64))
@@ -98,6 +105,8 @@ class RandomCrop:
     ``size`` is an int (square) or ``(height, width)``. The top-left corner of the window is
     uniform over the ``(H + 2p - h + 1) x (W + 2p - w + 1)`` possible positions.
     """
+
+    supports_batches = True
 
     def __init__(self, size: int | tuple[int, int], padding: int = 0) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
@@ -140,6 +149,8 @@ class RandomCrop:
 class RandomHorizontalFlip:
     """Mirror left-right (``out[..., j] = x[..., W - 1 - j]``) with probability ``p``."""
 
+    supports_batches = True
+
     def __init__(self, p: float = 0.5) -> None:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
@@ -168,6 +179,8 @@ class ToTensor:
     ``(C, H, W)`` divided by 255; a float array is taken as already channel-first and wrapped
     as it is (the data sets here already give float ``(C, H, W)`` in [0, 1]).
     """
+
+    supports_batches = True
 
     def __call__(self, image: Any) -> Tensor:
         if isinstance(image, Tensor):
