@@ -1,0 +1,363 @@
+"""Pooling over 2-D windows: ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d``.
+
+Each is one fused Function. The windows are a strided view of the (padded) input; forward
+copies the view once into a contiguous ``S`` of shape (kH·kW, N·C·OH·OW) and reduces over
+its first axis (contiguous arithmetic is several times faster than strided), working in the
+input's own memory order (channels-last arrays stay channels-last). Window ``(oh, ow)``
+covers ``x_pad[oh·sH + i·dH, ow·sW + j·dW]`` for kernel offsets ``(i, j)``::
+
+    max:  y = max_{i,j} x_pad[…]      (x_pad padded with -inf; the first maximum in
+                                       row-major window order is the argmax, as PyTorch)
+    avg:  y = Σ_{i,j} x_pad[…] / divisor(oh, ow)   (x_pad padded with zeros)
+
+Backward: max routes each gradient to its window's argmax, ``dL/dx[argmax] += gy``; avg
+spreads ``gy / divisor`` over the window. Windows that do not overlap (stride ≥ reach) are
+written back with one strided copy; overlapping ones are accumulated offset by offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .windows import is_channels_last, pad_spatial, pair, window_view
+
+
+class _Geometry:
+    """Kernel, stride, padding, dilation and output size of one pooling call (all pairs)."""
+
+    __slots__ = ("kernel", "stride", "padding", "dilation", "out_hw")
+
+    def __init__(self, kernel, stride, padding, dilation, out_hw) -> None:
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+        self.dilation, self.out_hw = dilation, out_hw
+
+    def pads(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right): the padding, extended (ceil_mode) to reach every window."""
+        result = []
+        for axis in (0, 1):
+            reach = (self.out_hw[axis] - 1) * self.stride[axis]
+            reach += self.dilation[axis] * (self.kernel[axis] - 1) + 1
+            before = self.padding[axis]
+            result += [before, max(0, reach - size[axis] - before)]
+        return tuple(result)
+
+    def disjoint(self) -> bool:
+        """No input element belongs to two windows (stride ≥ dilation·(k-1) + 1)."""
+        return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.stride, self.dilation, self.kernel))
+
+
+def _working(x4: Any) -> tuple:
+    """``x4`` (N, C, H, W) in its memory order: (view, spatial axes, channels_last)."""
+    if is_channels_last(x4):
+        return x4.transpose(0, 2, 3, 1), (1, 2), True
+    return x4, (2, 3), False
+
+
+def _logical(a: Any, channels_last: bool) -> Any:
+    return a.transpose(0, 3, 1, 2) if channels_last else a
+
+
+def _gather(xp, x4, geometry: _Geometry, fill: float) -> tuple:
+    """S (kH·kW, M) contiguous copy of every window, with the working layout's facts."""
+    a, axes, channels_last = _working(x4)
+    padded = pad_spatial(xp, a, axes, geometry.pads(x4.shape[2:]), fill)
+    view = window_view(xp, padded, axes, geometry.out_hw, geometry.kernel, geometry.stride,
+                       geometry.dilation)
+    windows = xp.empty(view.shape, dtype=x4.dtype)
+    xp.copyto(windows, view)
+    return windows.reshape(len(windows) * view.shape[1], -1), view.shape[2:], channels_last
+
+
+def _scatter(xp, parts, x_shape, geometry: _Geometry, channels_last: bool) -> Any:
+    """dL/dx (N, C, H, W) from the window gradients: ``parts`` is (kH·kW, M), one row per
+    kernel offset, or (M,), the same for every offset. Each share goes back to the input
+    element it came from, summed where windows overlap."""
+    n, c, h, w = x_shape
+    top, bottom, left, right = geometry.pads((h, w))
+    hp, wp = h + top + bottom, w + left + right
+    shape, axes = ((n, hp, wp, c), (1, 2)) if channels_last else ((n, c, hp, wp), (2, 3))
+    kh, kw = geometry.kernel
+    tiled = geometry.stride == geometry.kernel and geometry.dilation == (1, 1) and \
+        (hp, wp) == (geometry.out_hw[0] * kh, geometry.out_hw[1] * kw)
+    grad = xp.empty(shape, dtype=parts.dtype) if tiled else xp.zeros(shape, dtype=parts.dtype)
+    view = window_view(xp, grad, axes, geometry.out_hw, geometry.kernel, geometry.stride,
+                       geometry.dilation)
+    per_offset = parts.ndim == 2
+    parts = parts.reshape(view.shape if per_offset else view.shape[2:])
+    if geometry.disjoint():  # every input element is in one window at most: one strided copy
+        xp.copyto(view, parts)
+    else:
+        for i in range(kh):
+            for j in range(kw):
+                view[i, j] += parts[i, j] if per_offset else parts
+    crop = [slice(None)] * 4
+    crop[axes[0]], crop[axes[1]] = slice(top, top + h), slice(left, left + w)
+    return _logical(grad[tuple(crop)], channels_last)
+
+
+def _working_grad(xp, gy4, channels_last: bool) -> Any:
+    """The output gradient, contiguous in the forward's working layout, as one flat row."""
+    gy = gy4.transpose(0, 2, 3, 1) if channels_last else gy4
+    return xp.ascontiguousarray(gy).reshape(-1)
+
+
+class MaxPool2d(Function):
+    """Max over windows; returns ``(y, flat indices)`` when ``return_indices``."""
+
+    @staticmethod
+    def forward(ctx, x, *, geometry, return_indices=False):
+        xp = ctx.xp
+        x4 = x if x.ndim == 4 else x[None]
+        windows, out_shape, channels_last = _gather(xp, x4, geometry, float("-inf"))
+        if not (any(ctx.needs_input_grad) or return_indices):
+            return _shape_like(x, _logical(windows.max(axis=0).reshape(out_shape), channels_last))
+        y, argmax = _first_argmax(xp, windows)
+        y = _shape_like(x, _logical(y.reshape(out_shape), channels_last))
+        ctx.argmax, ctx.x_shape, ctx.channels_last = argmax, x4.shape, channels_last
+        ctx.geometry = geometry
+        if not return_indices:
+            return y
+        local = _shape_like(x, _logical(argmax.reshape(out_shape), channels_last))
+        return y, _flat_indices(xp, local, geometry, x4.shape[3])
+
+    @staticmethod
+    def backward(ctx, gy, _grad_indices=None):
+        xp = ctx.xp
+        gy4 = gy if gy.ndim == 4 else gy[None]
+        grad_out = _working_grad(xp, gy4, ctx.channels_last)
+        argmax = ctx.argmax
+        count = ctx.geometry.kernel[0] * ctx.geometry.kernel[1]
+        parts = xp.empty((count, grad_out.size), dtype=grad_out.dtype)
+        chosen = xp.empty(argmax.shape, dtype=bool)
+        for k in range(count):  # dL/dx at offset k of each window = gy where argmax == k
+            xp.equal(argmax, k, out=chosen)
+            xp.multiply(grad_out, chosen, out=parts[k])
+        grad = _scatter(xp, parts, ctx.x_shape, ctx.geometry, ctx.channels_last)
+        return grad if gy.ndim == 4 else grad[0]
+
+
+def _first_argmax(xp, windows: Any) -> Any:
+    """Per column of S (K, M): the maximum, and the first row holding it (the last NaN, if
+    any, as PyTorch's scan ``if (val > max || isnan(val))`` picks)."""
+    count = len(windows)
+    dtype = xp.int8 if count < 128 else xp.int32
+    best = windows[0].copy()
+    argmax = xp.zeros(best.shape, dtype=dtype)
+    better = xp.empty(best.shape, dtype=bool)
+    for k in range(1, count):
+        xp.greater(windows[k], best, out=better)
+        # offsets only grow, so "argmax = k where better" is a maximum with k·better
+        step = better.view(xp.int8) if dtype is xp.int8 else better.astype(dtype)
+        step *= dtype(k)
+        xp.maximum(argmax, step, out=argmax)
+        xp.maximum(best, windows[k], out=best)
+    if bool(xp.isnan(best).any()):
+        for k in range(count):
+            argmax = xp.where(xp.isnan(windows[k]), dtype(k), argmax)
+    return best, argmax
+
+
+def _flat_indices(xp, local, geometry: _Geometry, width: int) -> Any:
+    """PyTorch's indices: ``h·W + w`` of each argmax in its unpadded (H, W) plane (int64)."""
+    kh, kw = geometry.kernel
+    (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
+    oh, ow = geometry.out_hw
+    rows = xp.arange(oh, dtype=xp.int64) * sh - ph
+    cols = xp.arange(ow, dtype=xp.int64) * sw - pw
+    corner = rows[:, None] * width + cols[None, :]  # window origin (OH, OW)
+    offsets = (xp.arange(kh, dtype=xp.int64)[:, None] * dh * width
+               + xp.arange(kw, dtype=xp.int64)[None, :] * dw).reshape(-1)
+    return offsets[local.astype(xp.intp)] + corner
+
+
+def _shape_like(x: Any, y4: Any) -> Any:
+    """Drop the batch axis that an unbatched (C, H, W) input was given."""
+    return y4 if x.ndim == 4 else y4[0]
+
+
+class AvgPool2d(Function):
+    """Mean over windows: ``y = Σ window / divisor`` (PyTorch's divisor rules)."""
+
+    @staticmethod
+    def forward(ctx, x, *, geometry, divisor):
+        xp = ctx.xp
+        x4 = x if x.ndim == 4 else x[None]
+        windows, out_shape, channels_last = _gather(xp, x4, geometry, 0.0)
+        if not isinstance(divisor, int):  # per-window counts (OH, OW)
+            divisor = xp.asarray(divisor, dtype=x.dtype)
+            divisor = divisor[:, :, None] if channels_last else divisor
+        y = windows.sum(axis=0).reshape(out_shape)
+        y /= divisor
+        ctx.x_shape, ctx.channels_last, ctx.geometry = x4.shape, channels_last, geometry
+        ctx.divisor = divisor
+        return _shape_like(x, _logical(y, channels_last))
+
+    @staticmethod
+    def backward(ctx, gy):
+        xp = ctx.xp
+        gy4 = gy if gy.ndim == 4 else gy[None]
+        share = gy4.transpose(0, 2, 3, 1) if ctx.channels_last else gy4
+        share = (share / ctx.divisor).reshape(-1)  # dL/dx = gy / divisor at every window element
+        grad = _scatter(xp, share, ctx.x_shape, ctx.geometry, ctx.channels_last)
+        return grad if gy.ndim == 4 else grad[0]
+
+
+class AdaptiveAvgPool2d(Function):
+    """Mean over PyTorch's adaptive windows, as two averaging matrices:
+    ``y = A_H · x · A_Wᵀ`` per plane, where ``A[o, start_o:end_o] = 1 / (end_o - start_o)``,
+    ``start_o = ⌊o·H / OH⌋``, ``end_o = ⌈(o + 1)·H / OH⌉``; so ``dL/dx = A_Hᵀ · gy · A_W``."""
+
+    @staticmethod
+    def forward(ctx, x, *, out_hw):
+        xp = ctx.xp
+        height = _average_matrix(xp, x.shape[-2], out_hw[0], x.dtype)
+        width = _average_matrix(xp, x.shape[-1], out_hw[1], x.dtype)
+        ctx.matrices = (height, width)
+        across = xp.tensordot(x, width, axes=([x.ndim - 1], [1]))  # (…, H, OW)
+        y = xp.tensordot(across, height, axes=([x.ndim - 2], [1]))  # (…, OW, OH)
+        return xp.swapaxes(y, -1, -2)
+
+    @staticmethod
+    def backward(ctx, gy):
+        xp = ctx.xp
+        height, width = ctx.matrices
+        down = xp.tensordot(gy, height, axes=([gy.ndim - 2], [0]))  # (…, OW, H)
+        grad = xp.tensordot(down, width, axes=([gy.ndim - 2], [0]))  # (…, H, W)
+        return grad
+
+
+def _average_matrix(xp, size: int, out: int, dtype: Any) -> Any:
+    """A (out, size) with ``A[o, start_o:end_o] = 1 / (end_o - start_o)``."""
+    o = xp.arange(out)
+    start, end = (o * size) // out, -((-(o + 1) * size) // out)
+    position = xp.arange(size)
+    inside = (position[None, :] >= start[:, None]) & (position[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+# ----------------------------------------------------------------------- functional forms
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Max over ``kernel_size`` windows of an ``(N, C, H, W)`` or ``(C, H, W)`` input.
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the dilated kernel) adds
+    -inf borders. Output ``(N, C, OH, OW)``, ``OH = ⌊(H + 2·pad - dilation·(kH - 1) - 1) /
+    stride⌋ + 1`` (⌈…⌉ with ``ceil_mode``, a window must start inside the input or its left
+    padding). ``return_indices`` also gives the int64 argmax positions ``h·W + w``.
+    """
+    geometry = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation,
+                              ceil_mode)
+    return MaxPool2d.apply(input, geometry=geometry, return_indices=bool(return_indices))
+
+
+def avg_pool2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over ``kernel_size`` windows of an ``(N, C, H, W)`` or ``(C, H, W)`` input.
+
+    The divisor is ``divisor_override`` if given, else the window's size clipped to the
+    padded input (``count_include_pad=True``) or to the input itself (``False``).
+    """
+    op = "avg_pool2d"
+    geometry = _pool_geometry(op, input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if int(divisor_override) == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero")
+        divisor = int(divisor_override)
+    else:
+        divisor = _divisors(input.shape[-2:], geometry, count_include_pad)
+    return AvgPool2d.apply(input, geometry=geometry, divisor=divisor)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over adaptive windows giving an ``(…, OH, OW)`` output for any input size:
+    window ``o`` spans ``[⌊o·H/OH⌋, ⌈(o+1)·H/OH⌉)``. ``output_size`` is an int, a pair, or a
+    pair with None (keep that input size)."""
+    op = "adaptive_avg_pool2d"
+    _check_pool_input(op, input)
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+        sizes = [input.shape[-2 + k] if s is None else int(s) for k, s in enumerate(output_size)]
+    else:
+        sizes = [int(output_size)] * 2
+    if min(sizes) <= 0:
+        raise RuntimeError(f"{op}: output_size must be positive, got {tuple(sizes)} for input "
+                           f"of size {list(input.shape)}")
+    return AdaptiveAvgPool2d.apply(input, out_hw=tuple(sizes))
+
+
+def _check_pool_input(op: str, x: Any) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
+        raise RuntimeError(
+            f"{op}: expected a non-empty 3D (C, H, W) or 4D (N, C, H, W) input, but got input "
+            f"of size {list(x.shape)}"
+        )
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype}")
+
+
+def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode) -> _Geometry:
+    """Normalise and check the window arguments; the output size as PyTorch computes it."""
+    _check_pool_input(op, x)
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] or stride == () else pair(stride, "stride", op)
+    padding, dilation = pair(padding, "padding", op), pair(dilation, "dilation", op)
+    if min(kernel) <= 0 or min(stride) <= 0 or min(dilation) <= 0:
+        raise RuntimeError(f"{op}: kernel_size, stride and dilation must be greater than zero, "
+                           f"got kernel_size={kernel}, stride={stride}, dilation={dilation}")
+    for pad, k, d in zip(padding, kernel, dilation):
+        limit = (d * (k - 1) + 1) // 2
+        if pad < 0 or pad > limit:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
+                               f"got pad={pad}, kernel_size={k} and dilation={d}")
+    size = x.shape[-2:]
+    out_hw = []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (out - 1) * s >= n + p:  # the last window must start inside
+            out -= 1
+        out_hw.append(out)
+    if min(out_hw) <= 0:
+        channels = x.shape[-3]
+        raise RuntimeError(f"{op}: given input size ({channels}x{size[0]}x{size[1]}), calculated "
+                           f"output size ({channels}x{out_hw[0]}x{out_hw[1]}) is too small")
+    return _Geometry(kernel, stride, padding, dilation, tuple(out_hw))
+
+
+def _divisors(size, geometry: _Geometry, count_include_pad: bool) -> Any:
+    """avg_pool2d's divisor per output (OH, OW), or one int when all windows agree.
+
+    A window covers [start, start + k) clipped to the padded input [-pad, size + pad); with
+    ``count_include_pad=False`` it is clipped to the input [0, size) instead."""
+    counts = []
+    for n, k, s, p, out in zip(size, geometry.kernel, geometry.stride, geometry.padding,
+                               geometry.out_hw):
+        starts = [o * s - p for o in range(out)]
+        ends = [min(start + k, n + p) for start in starts]
+        if not count_include_pad:
+            starts, ends = [max(a, 0) for a in starts], [min(b, n) for b in ends]
+        counts.append([b - a for a, b in zip(starts, ends)])
+    if len(set(counts[0])) == 1 and len(set(counts[1])) == 1:
+        return counts[0][0] * counts[1][0]
+    return numpy.outer(counts[0], counts[1])
