@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy
 
+from .. import backend
 from ..tensor import Tensor
 
 
@@ -61,9 +62,16 @@ class TensorDataset(Dataset):
         """``[t[indices] for t in tensors]`` as Tensors: the default collation of the examples
         (a list, as PyTorch's ``default_collate`` returns for tuples)."""
         return [
-            t[indices] if isinstance(t, Tensor) else Tensor._make(t[indices])
+            t[_on_device_of(indices, t)] if isinstance(t, Tensor) else Tensor._make(t[indices])
             for t in self.tensors
         ]
+
+
+def _on_device_of(indices: numpy.ndarray, tensor: Tensor) -> Any:
+    """The index array where ``tensor`` lives (a GPU tensor is indexed by a GPU array)."""
+    if tensor.device.type == "cpu":
+        return indices
+    return backend.to_device(numpy.asarray(indices), tensor.device)
 
 
 class Subset(Dataset):
