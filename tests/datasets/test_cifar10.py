@@ -104,3 +104,11 @@ def test_fuzz_truncated_files(data):
         raw = gzip.compress(raw)
     cut = data.draw(st.integers(0, len(raw)), label="cut")
     _check_only_value_error(raw[:cut])
+
+
+def test_missing_files_of_both_splits(tmp_path, rng):
+    assert CIFAR10.missing_files(tmp_path) == TRAIN + ["test_batch.bin"]
+    (tmp_path / "cifar-10-batches-bin").mkdir()
+    write_batch(tmp_path / "cifar-10-batches-bin" / "data_batch_2.bin", 1, rng)
+    write_batch(tmp_path / "test_batch.bin", 1, rng)
+    assert CIFAR10.missing_files(tmp_path) == [name for name in TRAIN if name != "data_batch_2.bin"]

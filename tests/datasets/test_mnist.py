@@ -119,3 +119,11 @@ def test_fetch_batch_matches_items(tmp_path, rng, transform):
     np.testing.assert_allclose(images.numpy(), expected_images.numpy(), rtol=1e-6)
     assert images.dtype == ns.float32 and labels.dtype == ns.int64
     np.testing.assert_array_equal(labels.numpy(), expected_labels.numpy())
+
+
+def test_missing_files_of_both_splits(tmp_path, rng):
+    assert MNIST.missing_files(tmp_path) == ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    make_split(tmp_path / "MNIST" / "raw", "train", 2, rng, compress=True, suffix=".gz")
+    assert MNIST.missing_files(tmp_path) == ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    assert len(FashionMNIST.missing_files(tmp_path)) == 4  # looks in FashionMNIST/raw, not MNIST/raw

@@ -87,6 +87,13 @@ class CIFAR10:
         """The batch files of a split (each also accepted with ``.gz``)."""
         return TRAIN_FILES if train else TEST_FILES
 
+    @classmethod
+    def missing_files(cls, root: str | os.PathLike) -> list[str]:
+        """The batch files of either split not found under ``root`` (empty when all are there)."""
+        directories = [Path(root), Path(root) / cls.subdirectory]
+        return [name for name in TRAIN_FILES + TEST_FILES
+                if find_file(directories, [name, name + ".gz"]) is None]
+
     def arrays(self) -> tuple[numpy.ndarray, numpy.ndarray]:
         """All images as float32 ``(N, 3, 32, 32)`` in [0, 1] and labels int64 ``(N,)`` (no transform)."""
         return self.data.astype(numpy.float32) / numpy.float32(255.0), self.targets

@@ -70,8 +70,19 @@ class MNIST:
         """The file names this data set reads for a split (each also accepted with ``.gz``)."""
         return cls.split_files[bool(train)]
 
+    @classmethod
+    def missing_files(cls, root: str | os.PathLike) -> list[str]:
+        """The files of either split not found under ``root`` (empty when all four are there)."""
+        directories = cls._directories_of(Path(root))
+        return [name for names in cls.split_files.values() for name in names
+                if find_file(directories, [name, name + ".gz", _dotted(name), _dotted(name) + ".gz"]) is None]
+
+    @classmethod
+    def _directories_of(cls, root: Path) -> list[Path]:
+        return [root, root / cls.__name__ / "raw"]
+
     def _directories(self) -> list[Path]:
-        return [self.root, self.root / type(self).__name__ / "raw"]
+        return self._directories_of(self.root)
 
     def _locate(self, name: str) -> Path:
         path = find_file(self._directories(), [name, name + ".gz", _dotted(name), _dotted(name) + ".gz"])
