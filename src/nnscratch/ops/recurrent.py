@@ -175,14 +175,18 @@ def packed_positions(batch_sizes: Any) -> tuple:
 
 
 class PackedToPadded(Function):
-    """Packed data ``(N, *)`` → padded ``(T, B, *)`` with ``padding_value`` past each end."""
+    """Packed data ``(N, *)`` → padded ``(T, B, *)`` with ``padding_value`` past each end.
+
+    ``steps`` (at least ``len(batch_sizes)``) pads the time axis to that length.
+    """
 
     @staticmethod
-    def forward(ctx, data, *, batch_sizes, padding_value=0.0):
+    def forward(ctx, data, *, batch_sizes, padding_value=0.0, steps=None):
         xp = ctx.xp
         time_index, batch_index = packed_positions(batch_sizes)
         ctx.index = (xp.asarray(time_index), xp.asarray(batch_index))
-        shape = (len(batch_sizes), int(batch_sizes[0]) if len(batch_sizes) else 0) + data.shape[1:]
+        steps = len(batch_sizes) if steps is None else steps
+        shape = (steps, int(batch_sizes[0]) if len(batch_sizes) else 0) + data.shape[1:]
         padded = xp.full(shape, padding_value, dtype=data.dtype)
         padded[ctx.index] = data  # every (t, b) appears once: plain assignment is exact
         return padded
