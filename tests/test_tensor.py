@@ -78,3 +78,9 @@ def test_repr_is_readable():
 
 def test_cuda_is_optional():
     assert isinstance(ns.cuda.is_available(), bool)
+
+
+def test_foreign_arrays_keep_their_dtype():
+    assert ns.tensor(torch.zeros(2, dtype=torch.float64)).dtype == ns.float64
+    assert ns.tensor(np.float64(1.5)).dtype == ns.float64
+    assert ns.tensor(torch.tensor([1, 2])).dtype == ns.int64

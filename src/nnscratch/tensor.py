@@ -369,6 +369,8 @@ def to_array(data: Any, dtype: Any = None, device: Any = None) -> Any:
         array = data._array
     elif hasattr(data, "__cuda_array_interface__") or isinstance(data, numpy.ndarray):
         array = data
+    elif hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
+        array = numpy.asarray(data)  # numpy scalars, torch tensors…: their dtype is kept
     else:
         array = numpy.asarray(_unwrap_nested(data))
         if dtype is None and array.dtype.kind == "f":
