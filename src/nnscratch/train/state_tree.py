@@ -40,7 +40,8 @@ def _flatten(node: Any, path: str, arrays: dict) -> Any:
         key = path or "value"
         if key in arrays:
             raise ValueError(f"checkpoint: two arrays share the key {key!r}")
-        arrays[key] = numpy.ascontiguousarray(array)
+        # (numpy.ascontiguousarray would turn a 0-d array into shape (1,))
+        arrays[key] = array if array.flags.c_contiguous else numpy.array(array, order="C")
         return {_ARRAY: key, "kind": kind}
     if isinstance(node, numpy.generic):  # numpy scalar: keep its dtype exactly
         key = path or "value"

@@ -231,7 +231,11 @@ class Trainer:
         if self.run is not None:
             from ..serialization import save
 
-            save(self.model.state_dict(), self.run.model_path)
+            try:
+                save(self.model.state_dict(), self.run.model_path)
+            except OSError as error:
+                raise WriteError(f"cannot write {self.run.model_path}: "
+                                 f"{error.strerror or error}") from error
         return final
 
     def _last_good_text(self) -> str:
