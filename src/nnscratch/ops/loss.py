@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from ..autograd.function import Function
 from .activation import sigmoid_array
 from .broadcast import shape_of, unbroadcast
 
 REDUCTIONS = ("none", "mean", "sum")
+# PyTorch's floor on x (1 - x) in the BCE gradient: the float32 number nearest 1e-12
+BCE_EPSILON = float(numpy.float32(1e-12))
 
 
 class IndexOutOfRangeError(IndexError, RuntimeError):
@@ -322,14 +326,15 @@ class L1Loss(Function):
 class BinaryCrossEntropy(Function):
     """BCE of probabilities x ∈ [0, 1]: l = -w (y log x + (1-y) log(1-x)), logs clamped at -100.
 
-    dl/dx = w (x - y) / max(x (1-x), 1e-12),  dl/dy = w (log(1-x) - log x)   (PyTorch's forms).
+    dl/dx = w (x - y) / max(x (1-x), ε≈1e-12),  dl/dy = w (log(1-x) - log x)   (PyTorch's forms; these logs unclamped).
     """
 
     @staticmethod
     def forward(ctx, input, target, weight=None, *, reduction="mean"):  # noqa: A002
         xp = ctx.xp
-        log_x = xp.maximum(xp.log(input), -100.0)
-        log_1mx = xp.maximum(xp.log1p(-input), -100.0)
+        with numpy.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
+            log_x = xp.maximum(xp.log(input), -100.0)
+            log_1mx = xp.maximum(xp.log1p(-input), -100.0)
         # -(y log x + (1 - y) log(1 - x)) = -(log(1-x) + y (log x - log(1-x)))
         unweighted = log_x - log_1mx
         unweighted *= target
@@ -349,9 +354,10 @@ class BinaryCrossEntropy(Function):
         factor = scale * weight if weight is not None else scale
         grad_x = grad_y = grad_w = None
         if need_x:
-            grad_x = (x - y) / xp.maximum(x * (1 - x), 1e-12) * factor
-        if need_y:
-            grad_y = (log_1mx - log_x) * factor
+            grad_x = (x - y) / xp.maximum(x * (1 - x), BCE_EPSILON) * factor
+        if need_y:  # PyTorch leaves these logs unclamped: ±inf at saturated x
+            with numpy.errstate(divide="ignore", invalid="ignore"):
+                grad_y = (xp.log1p(-x) - xp.log(x)) * factor
         if need_w:
             grad_w = unbroadcast(unweighted * scale, weight.shape)
         return grad_x, grad_y, grad_w
