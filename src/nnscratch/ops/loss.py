@@ -326,7 +326,8 @@ class L1Loss(Function):
 class BinaryCrossEntropy(Function):
     """BCE of probabilities x ∈ [0, 1]: l = -w (y log x + (1-y) log(1-x)), logs clamped at -100.
 
-    dl/dx = w (x - y) / max(x (1-x), ε≈1e-12),  dl/dy = w (log(1-x) - log x)   (PyTorch's forms; these logs unclamped).
+    dl/dx = w (x - y) / max(x (1-x), ε≈1e-12),  dl/dy = w (log(1-x) - log x)
+    (PyTorch's forms; the logs of dl/dy are not clamped).
     """
 
     @staticmethod
