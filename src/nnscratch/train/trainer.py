@@ -126,7 +126,8 @@ class Trainer:
         self.carried: Any = None  # detached recurrent state between windows
         self.epoch_loss = RunningMean()
         self.should_stop = False
-        self.history: list[dict] = []
+        self.history: list[dict] = []  # every logged record
+        self.last_validation: dict[str, float] = {}
         self._window: list[tuple[Any, int]] = []
         self._started = time.monotonic()
         self._window_start = (0, self._started)
@@ -148,6 +149,7 @@ class Trainer:
                          "global_step": self.global_step, "seconds": self.elapsed()},
             "epoch_loss": self.epoch_loss.state_dict(),
             "callbacks": [c.state_dict() for c in self.callbacks],
+            "last_validation": self.last_validation,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -162,6 +164,7 @@ class Trainer:
             self.train_data.load_state_dict(state["data"])
         self.carried = state.get("carried")
         self.epoch_loss.load_state_dict(state["epoch_loss"])
+        self.last_validation = dict(state.get("last_validation") or {})
         for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
             callback.load_state_dict(callback_state)
         backend.set_rng_state(state["rng"])  # last: nothing after it may draw
@@ -222,12 +225,13 @@ class Trainer:
         run.open_metrics(keep_until_step=(resumed_step or 0) if resume else None)
 
     def _final_evaluation(self) -> dict[str, float]:
-        data = self.test_data if self.test_data is not None else self.val_data
-        if data is None:
-            return {"loss": self.epoch_loss.compute()} if self.epoch_loss.count else {}
-        final = self.evaluate(data)
-        split = "test" if self.test_data is not None else "val"
-        self._log({"step": self.global_step, "epoch": self.epoch, "split": split, **final})
+        if self.test_data is not None:
+            final = self.evaluate(self.test_data)
+            self._log({"step": self.global_step, "epoch": self.epoch, "split": "test", **final})
+        elif self.last_validation:  # no test set: the last validation stands in for it
+            final = dict(self.last_validation)
+        else:
+            final = {"loss": self.epoch_loss.compute()} if self.epoch_loss.count else {}
         if self.run is not None:
             from ..serialization import save
 
@@ -384,7 +388,7 @@ class Trainer:
         """Validate, step the epoch scheduler, run callbacks; return the validation results."""
         results: dict[str, float] = {}
         if self.val_data is not None:
-            results = self.evaluate(self.val_data)
+            results = self.last_validation = self.evaluate(self.val_data)
             self._log({"step": self.global_step, "epoch": epoch_number, "split": "val", **results})
         if self.scheduler is not None and self.scheduler_interval == "epoch":
             if _is_plateau(self.scheduler):

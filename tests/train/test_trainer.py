@@ -1,0 +1,249 @@
+"""Trainer in-process: the engine computes exactly what a bare loop computes, and its extras
+(truncated BPTT, NaN detection, early stopping, schedulers, callbacks, resume) behave.
+
+The truth for the numbers is a hand-written loop over the same data with the same seed.
+"""
+
+import numpy as np
+import pytest
+
+import nnscratch as ns
+import nnscratch.nn as nn
+import nnscratch.nn.functional as F
+from nnscratch.data import DataLoader, TensorDataset
+from nnscratch.nn.utils import clip_grad_norm_
+from nnscratch.optim import SGD, Adam
+from nnscratch.optim.lr_scheduler import StepLR
+from nnscratch.train import Callback, RunFolder, Trainer
+from nnscratch.train.faults import NAN_ENV
+
+
+def classification_setup(seed=0, n=96, batch_size=16):
+    ns.manual_seed(seed)
+    x = ns.randn(n, 3)
+    y = (x.numpy().sum(axis=1) > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    loader = DataLoader(TensorDataset(x, ns.tensor(y)), batch_size=batch_size, shuffle=True)
+    return model, loader
+
+
+def parameters_bytes(model):
+    return [p.numpy().tobytes() for p in model.parameters()]
+
+
+def test_trainer_matches_a_bare_loop_bit_for_bit():
+    model, loader = classification_setup()
+    optimizer = Adam(model.parameters(), lr=0.05)
+    scheduler = StepLR(optimizer, step_size=4, gamma=0.5)
+    for _ in range(3):
+        for inputs, targets in loader:
+            loss = F.cross_entropy(model(inputs), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(list(model.parameters()), 0.5)
+            optimizer.step()
+            scheduler.step()
+    expected = parameters_bytes(model)
+
+    model, loader = classification_setup()
+    optimizer = Adam(model.parameters(), lr=0.05)
+    trainer = Trainer(model, F.cross_entropy, optimizer, loader, epochs=3, clip_grad_norm=0.5,
+                      scheduler=StepLR(optimizer, step_size=4, gamma=0.5),
+                      scheduler_interval="step", log_every=5, progress="off")
+    result = trainer.fit()
+    assert result.status == "completed" and result.steps == 3 * len(loader)
+    assert parameters_bytes(model) == expected
+
+
+class TinyRecurrent(nn.Module):
+    """h_t = tanh(W x_t + U h_{t-1}); output the logits of every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.input, self.hidden, self.output = nn.Linear(1, 4), nn.Linear(4, 4), nn.Linear(4, 2)
+
+    def forward(self, x, h):
+        outputs = []
+        for t in range(x.shape[1]):
+            h = ns.tanh(self.input(x[:, t]) + (self.hidden(h) if h is not None else 0.0))
+            outputs.append(self.output(h))
+        return ns.stack(outputs, dim=1), h
+
+
+def recurrent_setup():
+    ns.manual_seed(3)
+    stream = ns.randn(2, 24, 1)  # 2 parallel sequences cut into windows of 4 steps
+    windows = ns.stack([stream[:, i:i + 4] for i in range(0, 24, 4)])  # (6, 2, 4, 1)
+    targets = (windows.numpy()[..., 0] > 0).astype(np.int64)
+    batches = [(windows[i], ns.tensor(targets[i])) for i in range(6)]
+    model = TinyRecurrent()
+    return model, batches
+
+
+def lm_loss(output, target):
+    return F.cross_entropy(output.reshape(-1, 2), target.reshape(-1))
+
+
+def test_truncated_bptt_carries_a_detached_state_between_windows():
+    model, batches = recurrent_setup()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    h = None
+    for _ in range(2):
+        h = None  # each epoch starts from a zero state
+        for x, y in batches:
+            output, h = model(x, h)
+            loss = lm_loss(output, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            h = h.detach()
+    expected = parameters_bytes(model)
+
+    model, batches = recurrent_setup()
+    seen = []
+
+    def forward(model, batch, state):
+        seen.append(state)
+        x, y = batch
+        output, h = model(x, state)
+        return output, y, h
+
+    trainer = Trainer(model, lm_loss, SGD(model.parameters(), lr=0.1), batches, epochs=2,
+                      forward=forward, progress="off")
+    trainer.fit()
+    assert parameters_bytes(model) == expected
+    assert seen[0] is None and seen[6] is None  # reset at each epoch
+    carried = [s for s in seen if s is not None]
+    assert len(carried) == 10
+    assert all(not s.requires_grad and s.is_leaf for s in carried)
+
+
+def test_nan_loss_is_reported_at_its_exact_step(monkeypatch):
+    monkeypatch.setenv(NAN_ENV, "6")
+    model, loader = classification_setup()
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                      epochs=2, log_every=4, progress="off")
+    result = trainer.fit()
+    assert result.status == "failed"
+    assert "step 6" in result.message and "nan" in result.message
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_fit_start(self, trainer):
+        self.calls.append("fit_start")
+
+    def on_epoch_start(self, trainer, epoch):
+        self.calls.append(f"epoch_start {epoch}")
+
+    def on_step_end(self, trainer, step):
+        self.calls.append("step")
+
+    def on_epoch_end(self, trainer, epoch, results):
+        self.calls.append(f"epoch_end {epoch} {sorted(results)}")
+
+    def on_fit_end(self, trainer, status):
+        self.calls.append(f"fit_end {status}")
+
+
+def test_callbacks_are_called_in_order():
+    model, loader = classification_setup(n=32)
+    recorder = Recorder()
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=2,
+                      val_data=loader, metrics=["loss", "accuracy"], callbacks=[recorder],
+                      progress="off")
+    trainer.fit()
+    epoch = ["step", "step"]
+    assert recorder.calls == ["fit_start", "epoch_start 1", *epoch,
+                              "epoch_end 1 ['accuracy', 'loss']", "epoch_start 2", *epoch,
+                              "epoch_end 2 ['accuracy', 'loss']", "fit_end completed"]
+
+
+def test_early_stopping_when_validation_stops_improving():
+    model, loader = classification_setup(n=32)
+    frozen = SGD(model.parameters(), lr=0.0)  # nothing changes: no epoch improves on the first
+    validation = DataLoader(loader.dataset, batch_size=8)  # the same order, the same sums
+    trainer = Trainer(model, F.cross_entropy, frozen, loader, val_data=validation, epochs=50,
+                      early_stopping_patience=3, progress="off")
+    result = trainer.fit()
+    assert result.status == "completed"
+    assert trainer.epoch == 4 and result.steps == 4 * len(loader)
+
+
+class ReduceLROnPlateau:
+    """A stand-in recording what the trainer passes to a plateau scheduler."""
+
+    def __init__(self):
+        self.values = []
+
+    def step(self, value):
+        self.values.append(value)
+
+    def state_dict(self):
+        return {"values": self.values}
+
+
+def test_plateau_scheduler_gets_the_validation_monitor():
+    model, loader = classification_setup(n=32)
+    scheduler = ReduceLROnPlateau()
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                      val_data=loader, metrics=["loss", "accuracy"], monitor="accuracy",
+                      scheduler=scheduler, epochs=3, progress="off")
+    trainer.fit()
+    logged = [r["accuracy"] for r in trainer.history if r["split"] == "val"]
+    assert scheduler.values == logged and len(logged) == 3
+
+
+def test_final_metrics_come_from_the_test_data():
+    model, loader = classification_setup()
+    x = ns.tensor([[1.0, 1.0, 1.0], [-1.0, -1.0, -1.0]])
+    test = [(x, ns.tensor([1, 0]))]
+    trainer = Trainer(model, F.cross_entropy, Adam(model.parameters(), lr=0.05), loader,
+                      test_data=test, metrics=["loss", "accuracy"], epochs=5, progress="off")
+    result = trainer.fit()
+    logits = model(x).numpy()
+    assert result.final["accuracy"] == float(np.mean(logits.argmax(1) == [1, 0]))
+
+
+def test_resume_mid_epoch_with_carried_state_is_bit_identical(tmp_path):
+    def make(run=None, max_steps=None):
+        model, batches = recurrent_setup()
+        loader = DataLoader(TensorDataset(ns.stack([b[0] for b in batches]),
+                                          ns.stack([b[1] for b in batches])), batch_size=1,
+                            shuffle=True, collate_fn=lambda items: items[0])
+
+        def forward(model, batch, state):
+            x, y = batch
+            output, h = model(x, state)
+            return output, y, h
+
+        trainer = Trainer(model, lm_loss, Adam(model.parameters(), lr=0.01), loader, epochs=3,
+                          max_steps=max_steps, forward=forward, run=run, progress="off",
+                          plots=False)
+        return model, trainer
+
+    model, trainer = make()
+    trainer.fit()
+    expected = parameters_bytes(model)
+
+    run = RunFolder(tmp_path / "run")
+    _, first = make(run, max_steps=9)  # stops mid-epoch 2 (6 windows per epoch)
+    assert first.fit().status == "completed"
+    assert first.carried is not None
+    model, second = make(run)
+    result = second.fit(resume=True)
+    assert result.status == "completed" and result.steps == 18
+    assert parameters_bytes(model) == expected
+
+
+def test_bad_arguments_fail_before_training():
+    model, loader = classification_setup(n=16)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs or max_steps"):
+        Trainer(model, F.cross_entropy, optimizer, loader, epochs=None)
+    with pytest.raises(ValueError, match="unknown metric"):
+        Trainer(model, F.cross_entropy, optimizer, loader, metrics=["acuracy"])
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        Trainer(model, F.cross_entropy, optimizer, loader, scheduler_interval="batch")
