@@ -207,3 +207,24 @@ def test_resume_refuses_a_setting_that_changes_the_computation(tmp_path):
     assert_usage_error(result, "lr")
     other = cli("train", "another-recipe", "--resume", "r", cwd=tmp_path)
     assert_usage_error(other, "mlp-spirals")
+
+
+def test_set_overrides_any_recipe_setting(tmp_path):
+    (tmp_path / "small.toml").write_text(SMALL + "hidden = 32\n")
+    result = cli("train", "mlp-spirals", "--config", "small.toml", "--set", "hidden=8",
+                 "--set", "noise=0.05", "--steps", 2, "--quiet", "--out", "r", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    settings = json.loads((tmp_path / "r" / "config.json").read_text())["settings"]
+    assert settings["hidden"] == 8 and settings["noise"] == 0.05
+    assert_usage_error(cli("train", "mlp-spirals", "--set", "hidden=wide", cwd=tmp_path),
+                       "hidden")
+    assert_usage_error(cli("train", "mlp-spirals", "--set", "hidden", cwd=tmp_path), "KEY=VALUE")
+
+
+def test_cuda_without_a_gpu_is_a_usage_error(tmp_path):
+    import nnscratch
+
+    if nnscratch.cuda.is_available():
+        pytest.skip("a GPU is usable here")
+    result = cli("train", "mlp-spirals", "--device", "cuda", "--steps", 1, cwd=tmp_path)
+    assert_usage_error(result, "GPU")

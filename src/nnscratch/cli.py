@@ -108,7 +108,18 @@ TRAIN_FLAGS = {
     "--seed": ("seed", _non_negative_int, "N", "seed of every random draw"),
     "--checkpoint-every": ("checkpoint_every", _positive_int, "STEPS",
                            "save a checkpoint every STEPS steps (and always once per epoch)"),
+    "--data": ("data", str, "DIR", "folder of the data set (recipes that read files)"),
 }
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as TOML (``hidden=128``, ``fashion=true``) or else text."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    from .recipes.registry import parse_value
+
+    return key.strip().replace("-", "_"), parse_value(value.strip())
 
 
 def _configure_train(parser: argparse.ArgumentParser) -> None:
@@ -120,6 +131,9 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its "
                         "newest valid checkpoint")
     parser.add_argument("--config", metavar="FILE.toml", help="settings file (flags win)")
+    parser.add_argument("--set", dest="assignments", type=_setting, action="append", default=[],
+                        metavar="KEY=VALUE", help="override any setting of the recipe "
+                        "(repeatable; see `nnscratch recipes`)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or messages")
 
 
@@ -131,6 +145,7 @@ def train_command(args: argparse.Namespace) -> int:
     flags = {name: getattr(args, name) for name, *_ in TRAIN_FLAGS.values()
              if getattr(args, name) is not None}
     config = read_config_file(args.config) if args.config else {}
+    config.update(dict(args.assignments))  # --set wins over the file, named flags over both
     return train(args.recipe, flags, config, out=args.out, resume=args.resume, quiet=args.quiet)
 
 

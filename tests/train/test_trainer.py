@@ -247,3 +247,35 @@ def test_bad_arguments_fail_before_training():
         Trainer(model, F.cross_entropy, optimizer, loader, metrics=["acuracy"])
     with pytest.raises(ValueError, match="scheduler_interval"):
         Trainer(model, F.cross_entropy, optimizer, loader, scheduler_interval="batch")
+
+
+def test_a_full_disk_fails_the_run_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from nnscratch.train import atomic
+    from nnscratch.train.checkpoint import Checkpointer
+
+    model, loader = classification_setup()
+    run = RunFolder(tmp_path / "run")
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=2,
+                      checkpoint_every=2, run=run, progress="off", plots=False)
+    real_fsync, calls = os.fsync, {"n": 0}
+
+    def disk_fills_up(descriptor):
+        calls["n"] += 1
+        if calls["n"] > 12:  # config.json, then the first checkpoints fit
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", disk_fills_up)
+    result = trainer.fit()
+    monkeypatch.undo()
+    assert result.status == "failed"
+    assert "No space left on device" in result.message
+    checkpointer = Checkpointer(run.checkpoints)
+    last_good = checkpointer.last_valid()
+    assert last_good is not None and str(last_good) in result.message
+    info, state = checkpointer.load_latest()
+    assert info.path == last_good and state["counters"]["global_step"] == info.step
+    assert not list(run.checkpoints.glob(".*tmp*"))  # no half-written file left

@@ -20,7 +20,7 @@ from .registry import Recipe, Settings, SettingsError, Task, check_setting, get_
 
 # settings a resumed run may change: they bound or report the run, not what it computes
 RESUME_OVERRIDABLE = {"epochs", "steps", "checkpoint_every", "keep_checkpoints", "log_every",
-                      "plots", "device"}
+                      "plots", "device", "data"}
 
 
 def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any],

@@ -155,6 +155,18 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return {key.replace("-", "_"): value for key, value in values.items()}
 
 
+def parse_value(text: str) -> Any:
+    """A command-line value read as TOML (``3``, ``0.5``, ``true``, ``"x"``), else as text."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
 def resolve_settings(recipe: Recipe, *overrides: dict[str, Any], source: str = "") -> Settings:
     """Recipe defaults updated by each dict of ``overrides`` in turn, checked and typed.
 
