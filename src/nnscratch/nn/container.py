@@ -58,7 +58,7 @@ class Sequential(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         _check_module("Sequential", index, module)
-        setattr(self, self._key(index), module)
+        self._modules[self._key(index)] = module  # in place: the order stays
 
     def __delitem__(self, index: int | slice) -> None:
         if isinstance(index, slice):
@@ -131,7 +131,7 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         _check_module("ModuleList", index, module)
-        setattr(self, str(_position("ModuleList", index, len(self))), module)
+        self._modules[str(_position("ModuleList", index, len(self)))] = module
 
     def __delitem__(self, index: int | slice) -> None:
         modules = list(self._modules.values())
@@ -207,7 +207,9 @@ class ModuleDict(Module):
 
     def __setitem__(self, key: str, module: Module) -> None:
         _check_module("ModuleDict", key, module)
-        self.add_module(key, module)
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
+        self._modules[key] = module  # a replaced entry keeps its place, as in a dict
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
