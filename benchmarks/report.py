@@ -18,6 +18,7 @@ import sys
 from .workloads import PEAK, get
 
 LOSS_TOLERANCE = 1e-5
+NOISY = 0.25  # round medians further apart than this (relative) are flagged as noisy
 MB = 1e6
 
 
@@ -48,6 +49,9 @@ def _side_row(summary: dict, flops: float, peak: float | None) -> dict:
         "status": "ok",
         "median_ms": seconds * 1e3,
         "round_medians_ms": [s * 1e3 for s in summary["round_medians_s"]],
+        "best_ms": summary["best_s"] * 1e3,
+        # how far apart the rounds were: (slowest - fastest round median) / median
+        "spread": (max(summary["round_medians_s"]) - min(summary["round_medians_s"])) / seconds,
         "gflops": gflops,
         "peak_percent": 100 * gflops / peak if peak else None,
         "peak_rss_mb": summary["peak_rss_bytes"] / MB,
@@ -80,6 +84,10 @@ def _compare(row: dict) -> None:
     if ours.get("float32_problems"):
         problems.append("not float32: " + ", ".join(ours["float32_problems"][:3]))
     row["problem"] = "; ".join(problems) or None
+    spread = max(ours["spread"], theirs["spread"])
+    row["noisy"] = spread > NOISY
+    if row["noisy"]:
+        row["note"] = f"noisy: round medians {100 * spread:.0f}% apart"
 
 
 def build(measured: dict, args: argparse.Namespace, seconds: float) -> dict:
@@ -139,6 +147,13 @@ def _number(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _ms(value: float) -> str:
+    """Milliseconds with about three significant digits (a GEMM of 64³ and an LM step alike)."""
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}" if value < 1 else f"{value:.{3 - len(str(int(value)))}f}"
+
+
 def _loss(value: float | None) -> str:
     return "—" if value is None else f"{value:.7g}"
 
@@ -179,9 +194,11 @@ def markdown(table: dict) -> str:
             check = f"ok (rel {row['loss_relative_difference']:.0e})"
         else:
             check = "—"  # nothing to compare (the gemm row)
+        if row.get("note"):
+            check += f"; {row['note']}"
         cells = [
             name,
-            _number(ours["median_ms"], 2), _number(theirs["median_ms"], 2), _number(row["ratio"], 2),
+            _ms(ours["median_ms"]), _ms(theirs["median_ms"]), f"{row['ratio']:.3g}",
             _number(ours["gflops"]), _number(theirs["gflops"]),
             _number(ours["peak_percent"]), _number(theirs["peak_percent"]),
             _number(ours["peak_rss_mb"], 0), _number(theirs["peak_rss_mb"], 0),

@@ -91,6 +91,7 @@ def summarise(results: list) -> dict:
         "status": "ok",
         "median_s": statistics.median(round_medians),
         "round_medians_s": round_medians,
+        "best_s": min(min(r["times"]) for r in results),
         "first_loss": first_losses[0],
         "first_loss_varies": len(set(first_losses)) > 1,
         "peak_rss_bytes": max(r["peak_rss_bytes"] for r in results),
