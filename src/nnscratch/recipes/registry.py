@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..train.trainer import default_forward
+from ..train.hooks import default_forward
 
 
 class SettingsError(ValueError):

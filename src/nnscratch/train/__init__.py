@@ -8,6 +8,7 @@ metrics, crash-safe checkpoints, the summary, the final weights and learning-cur
 from .callbacks import Callback, EarlyStopping
 from .checkpoint import Checkpointer, CheckpointError, load_checkpoint
 from .faults import NonFiniteLossError
+from .hooks import default_forward, detach_state, move_to
 from .metrics import (
     Accuracy,
     Metric,
@@ -19,11 +20,11 @@ from .metrics import (
 )
 from .progress import Progress, progress_bar
 from .run import RunFolder
-from .trainer import FitResult, Trainer, default_forward, detach_state, fit
+from .trainer import FitResult, Trainer, fit
 
 __all__ = [
     "Accuracy", "Callback", "CheckpointError", "Checkpointer", "EarlyStopping", "FitResult",
     "Metric", "NonFiniteLossError", "Progress", "RunFolder", "RunningMean", "Trainer", "accuracy",
-    "bits_per_character", "default_forward", "detach_state", "fit", "load_checkpoint",
+    "bits_per_character", "default_forward", "detach_state", "fit", "load_checkpoint", "move_to",
     "perplexity", "progress_bar", "register_metric",
 ]

@@ -24,11 +24,11 @@ import numpy
 
 from .. import backend
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
 from .atomic import WriteError
 from .callbacks import Callback, EarlyStopping, overrides
 from .checkpoint import Checkpointer
 from .faults import FaultInjector, NonFiniteLossError, StopSignals
+from .hooks import default_forward, detach_state, move_to
 from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
 from .plots import plot_learning_curves
 from .progress import Progress
@@ -44,32 +44,6 @@ class FitResult:
     seconds: float
     final: dict[str, float] = field(default_factory=dict)
     message: str | None = None
-
-
-def default_forward(model: Any, batch: Any, state: Any) -> tuple[Any, Any, None]:
-    """``(inputs, target)`` batches: ``model(inputs)``, no carried state."""
-    inputs, target = batch
-    return model(inputs), target, None
-
-
-def detach_state(state: Any) -> Any:
-    """Detach every tensor of a (nested tuple/list of) recurrent state; keep the values."""
-    if isinstance(state, Tensor):
-        return state.detach()
-    if isinstance(state, (tuple, list)):
-        return type(state)(detach_state(s) for s in state)
-    return state
-
-
-def move_to(batch: Any, device: backend.device) -> Any:
-    """Copy every tensor of a batch (tuples, lists, dicts) to ``device``."""
-    if isinstance(batch, Tensor):
-        return batch.to(device)
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(move_to(b, device) for b in batch)
-    if isinstance(batch, dict):
-        return {k: move_to(v, device) for k, v in batch.items()}
-    return batch
 
 
 class Trainer:

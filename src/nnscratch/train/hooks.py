@@ -1,0 +1,40 @@
+"""The trainer's per-batch hooks: how a batch becomes (output, target), and the helpers for
+recurrent state and devices.
+
+A recipe replaces :func:`default_forward` with its own ``forward(model, batch, state) ->
+(output, target, new_state)`` when batches are not ``(inputs, target)`` pairs or when a
+recurrent model carries its hidden state from one window to the next (truncated BPTT).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..tensor import Tensor
+
+
+def default_forward(model: Any, batch: Any, state: Any) -> tuple[Any, Any, None]:
+    """``(inputs, target)`` batches: ``model(inputs)``, no carried state."""
+    inputs, target = batch
+    return model(inputs), target, None
+
+
+def detach_state(state: Any) -> Any:
+    """Detach every tensor of a (nested tuple/list of) recurrent state; keep the values."""
+    if isinstance(state, Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(s) for s in state)
+    return state
+
+
+def move_to(batch: Any, device: backend.device) -> Any:
+    """Copy every tensor of a batch (tuples, lists, dicts) to ``device``."""
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(move_to(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: move_to(v, device) for k, v in batch.items()}
+    return batch
