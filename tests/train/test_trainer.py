@@ -279,3 +279,26 @@ def test_a_full_disk_fails_the_run_and_keeps_the_last_good_checkpoint(tmp_path, 
     info, state = checkpointer.load_latest()
     assert info.path == last_good and state["counters"]["global_step"] == info.step
     assert not list(run.checkpoints.glob(".*tmp*"))  # no half-written file left
+
+
+def test_a_plain_list_of_batches_resumes_mid_epoch(tmp_path):
+    def make(run=None, max_steps=None):
+        model, batches = recurrent_setup()
+
+        def forward(model, batch, state):
+            output, h = model(batch[0], state)
+            return output, batch[1], h
+
+        trainer = Trainer(model, lm_loss, SGD(model.parameters(), lr=0.1), batches, epochs=2,
+                          max_steps=max_steps, forward=forward, run=run, progress="off",
+                          plots=False)
+        return model, trainer
+
+    model, trainer = make()
+    trainer.fit()
+    expected = parameters_bytes(model)
+    run = RunFolder(tmp_path / "run")
+    make(run, max_steps=4)[1].fit()
+    model, second = make(run)
+    assert second.fit(resume=True).steps == 12
+    assert parameters_bytes(model) == expected

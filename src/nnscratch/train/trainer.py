@@ -14,6 +14,7 @@ state flows on.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -258,7 +259,10 @@ class Trainer:
             steps_in_epoch = len(self.train_data) if hasattr(self.train_data, "__len__") else None
             self.progress.start_epoch(epoch_number, self.epochs, steps_in_epoch, self.step_in_epoch)
             self._window_start = (self.global_step, time.monotonic())
-            exhausted = self._run_steps(signals, steps_in_epoch)
+            if steps_in_epoch is not None and self.step_in_epoch >= steps_in_epoch:
+                exhausted = True  # resumed after the epoch's last step, before its end
+            else:
+                exhausted = self._run_steps(signals, steps_in_epoch)
             self._flush()
             if signals.requested:
                 self.progress.close()
@@ -284,8 +288,11 @@ class Trainer:
         if clip is not None:
             from ..nn.utils import clip_grad_norm_
             parameters = [p for group in optimizer.param_groups for p in group["params"]]
+        batches = self.train_data
+        if self.step_in_epoch and not hasattr(batches, "load_state_dict"):
+            batches = itertools.islice(batches, self.step_in_epoch, None)  # resumed mid-epoch
         model.train()
-        for batch in self.train_data:
+        for batch in batches:
             if move:
                 batch = move_to(batch, self.device)
             output, target, state = forward(model, batch, self.carried)
