@@ -237,8 +237,10 @@ def _gpu_description() -> str:
 
 # ---------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
+    from .recipes.registry import import_quietly
+
     for module in COMMAND_MODULES:
-        importlib.import_module(module)
+        import_quietly(module)
     parser = _Parser(prog="nnscratch", description="Train and evaluate networks built with "
                      "nnscratch.")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND",

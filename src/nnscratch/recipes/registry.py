@@ -121,8 +121,22 @@ def recipe(name: str, description: str, **defaults: Any) -> Callable:
 def all_recipes() -> dict[str, Recipe]:
     """Every registered recipe, by name (importing the recipe modules on first use)."""
     for module in RECIPE_MODULES:
-        importlib.import_module(module)
+        import_quietly(module)
     return dict(sorted(RECIPES.items()))
+
+
+_FAILED_IMPORTS: set[str] = set()
+
+
+def import_quietly(module: str) -> None:
+    """Import a module that registers recipes or commands; one that cannot be imported (a
+    missing optional dependency) is reported once on stderr and the others still work."""
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        if module not in _FAILED_IMPORTS:
+            _FAILED_IMPORTS.add(module)
+            print(f"nnscratch: warning: {module} is unavailable ({error})", file=sys.stderr)
 
 
 def get_recipe(name: str) -> Recipe:
