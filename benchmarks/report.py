@@ -172,6 +172,13 @@ def markdown(table: dict) -> str:
             f"PyTorch {_number(peak.get('torch_gflops'))} GFLOP/s; % peak is against "
             f"{_number(peak['machine_gflops'])} GFLOP/s."
         )
+    loads = [load for load in meta.get("load_average", []) if load is not None]
+    if loads and max(loads) > (meta["cpu_count"] or 1):
+        lines.append(
+            f"⚠ the machine was busy (load average up to {max(loads):.1f} on {meta['cpu_count']} "
+            f"cores): with more threads than idle cores, timings are noisy and PyTorch's OpenMP "
+            f"threads stall at every barrier; prefer a quiet machine, or --threads 1."
+        )
     lines += [
         "",
         "| workload | nnscratch ms | PyTorch ms | ratio | nnscratch GFLOP/s | PyTorch GFLOP/s "

@@ -140,6 +140,14 @@ def _progress(round_index: int, rounds: int, name: str, side: str, result: dict)
     print(f"[round {round_index + 1}/{rounds}] {name:<14} {side:<9} {detail}", file=sys.stderr, flush=True)
 
 
+def _load_average() -> float | None:
+    """The 1-minute load average (runnable processes), where the system reports one."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 def main(argv: list | None = None) -> int:
     args = parse_arguments(argv)
     if args.device == "cuda" and importlib.util.find_spec("cupy") is None:
@@ -149,8 +157,9 @@ def main(argv: list | None = None) -> int:
         return 2
     if args.threads is None:
         args.threads = default_threads()
-    started = time.time()
+    started, load_before = time.time(), _load_average()
     measured = measure_all(args)
     table = report.build(measured, args, seconds=time.time() - started)
+    table["meta"]["load_average"] = [load_before, _load_average()]
     print(json.dumps(table, indent=2) if args.json else report.markdown(table))
     return 1 if any(row.get("problem") for row in table["rows"]) else 0
