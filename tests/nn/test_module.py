@@ -103,3 +103,18 @@ def test_assigning_a_wrong_type_to_a_parameter_fails():
     net = Affine(2)
     with pytest.raises(TypeError, match="weight"):
         net.weight = ns.zeros(2, 2)
+
+
+def test_reassigning_keeps_the_registration_position_as_torch():
+    import torch
+
+    net, ref = Net(), torch.nn.Module()
+    ref.first = torch.nn.Linear(3, 3)
+    ref.scale = torch.nn.Parameter(torch.ones(1))
+    ref.second = torch.nn.Linear(3, 3)
+    net.first = Affine(3)
+    ref.first = torch.nn.Linear(3, 3)
+    net.scale = Parameter(ns.ones(1))
+    ref.scale = torch.nn.Parameter(torch.ones(1))
+    assert [n for n, _ in net.named_children()] == [n for n, _ in ref.named_children()]
+    assert [n.split(".")[0] for n, _ in net.named_parameters()][0] == "scale"

@@ -33,12 +33,12 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove(name)
+            self._remove(name, keep=params)
             params[name] = value
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign modules before Module.__init__() call")
-            self._remove(name)
+            self._remove(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in params:
             if value is not None and not isinstance(value, Parameter):
@@ -58,9 +58,11 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _remove(self, name: str) -> None:
+    def _remove(self, name: str, keep: dict | None = None) -> None:
+        """Forget ``name`` everywhere but in ``keep``, where a re-assignment keeps its place."""
         for table in (self.__dict__, self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: look in the registries
@@ -80,20 +82,20 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None")
-        self._remove(name)
+        self._remove(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state but not learnable (running means, counters)."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: '{name}' must be a Tensor or None")
-        self._remove(name)
+        self._remove(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._remove(name)
+        self._remove(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
