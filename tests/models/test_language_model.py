@@ -141,3 +141,15 @@ def test_sample_token_top_k_keeps_only_the_k_largest():
     drawn = {sample_token(logits, 5.0, 2, generator) for _ in range(300)}
     assert drawn == {1, 3}
     assert sample_token(ns.tensor(logits), 0.0) == 1
+
+
+def test_excluded_tokens_are_never_drawn():
+    logits = np.array([5.0, 4.0, 0.0, 1.0])
+    generator = np.random.default_rng(2)
+    drawn = {sample_token(logits, 2.0, None, generator, exclude_ids=[0, 1]) for _ in range(200)}
+    assert drawn == {2, 3}
+    assert sample_token(logits, 0.0, exclude_ids=[0]) == 1
+    with pytest.raises(ValueError, match="exclude_ids"):
+        sample_token(logits, 1.0, exclude_ids=[0, 1, 2, 3])
+    model = LanguageModel(VOCAB, 4, 4)
+    assert not set(model.generate([1], 30, temperature=3.0, exclude_ids=range(5))) & set(range(5))

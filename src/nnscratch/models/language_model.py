@@ -120,12 +120,14 @@ class LanguageModel(Module):
         return state.detach()
 
     def generate(self, prompt_ids: Sequence[int], length: int, temperature: float = 1.0,
-                 top_k: int | None = None, generator: Any = None) -> list[int]:
+                 top_k: int | None = None, generator: Any = None,
+                 exclude_ids: Sequence[int] = ()) -> list[int]:
         """Continue ``prompt_ids`` by ``length`` sampled tokens (returned without the prompt).
 
         Each token is drawn from softmax(logits / temperature) restricted to the ``top_k`` most
         likely tokens, renormalised in float64. ``temperature=0`` takes the most likely token.
         generator: a numpy Generator; the library's CPU generator (``ns.manual_seed``) by default.
+        exclude_ids: tokens never drawn (special tokens such as ``<pad>``).
         Runs in eval mode (no dropout) without gradients; the training mode is restored after.
         """
         prompt = [int(i) for i in prompt_ids]
@@ -149,7 +151,7 @@ class LanguageModel(Module):
                     column = creation.tensor([tokens], dtype=backend.int64, device=device)
                     logits, state = self(column if self.batch_first else column.t(), state)
                     last = logits.array[0, -1] if self.batch_first else logits.array[-1, 0]
-                    tokens = [sample_token(last, temperature, top_k, generator)]
+                    tokens = [sample_token(last, temperature, top_k, generator, exclude_ids)]
                     generated.append(tokens[0])
         finally:
             self.train(was_training)
@@ -160,8 +162,9 @@ class LanguageModel(Module):
 
 
 def sample_token(logits: Any, temperature: float = 1.0, top_k: int | None = None,
-                 generator: Any = None) -> int:
-    """One index drawn from softmax(logits / temperature) over the ``top_k`` largest logits.
+                 generator: Any = None, exclude_ids: Sequence[int] = ()) -> int:
+    """One index drawn from softmax(logits / temperature) over the ``top_k`` largest logits
+    (leaving out ``exclude_ids``).
 
     logits: a 1-D array (numpy or cupy) or Tensor of shape (vocab,). The probabilities are
     computed and renormalised in float64 on the host, so float32 rounding never makes them sum
@@ -169,7 +172,11 @@ def sample_token(logits: Any, temperature: float = 1.0, top_k: int | None = None
     """
     if isinstance(logits, Tensor):
         logits = logits.array
-    scores = numpy.asarray(backend.to_device(logits, backend.CPU), dtype=numpy.float64).reshape(-1)
+    scores = numpy.array(backend.to_device(logits, backend.CPU), dtype=numpy.float64).reshape(-1)
+    if len(exclude_ids):
+        scores[numpy.asarray(exclude_ids, dtype=numpy.int64)] = -numpy.inf
+        if numpy.isneginf(scores).all():
+            raise ValueError(f"sample_token: exclude_ids leave none of the {scores.size} tokens to draw")
     if temperature == 0:
         return int(scores.argmax())
     scores = scores / temperature

@@ -81,6 +81,7 @@ def make_trainer(recipe: Recipe, settings: Settings, task: Task, optimizer: Any,
         max_steps=settings.steps, log_every=settings.log_every,
         checkpoint_every=settings.checkpoint_every, keep_checkpoints=settings.keep_checkpoints,
         early_stopping_patience=settings.early_stopping_patience, forward=task.forward,
+        callbacks=task.callbacks,
         count=task.count, device=settings.device, run=run, progress=progress,
         recipe=recipe.name, plots=settings.plots)
 

@@ -82,6 +82,7 @@ class Task:
     scheduler_interval: str = "epoch"
     forward: Callable = default_forward
     count: Callable[[Any], int] | None = None
+    callbacks: list = field(default_factory=list)  # extra Trainer callbacks (e.g. files for the run folder)
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {}
 
 # modules that register recipes when imported; a new recipe adds its module here
-RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals"]
+RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language"]
 
 
 def recipe(name: str, description: str, **defaults: Any) -> Callable:

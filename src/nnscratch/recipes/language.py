@@ -1,0 +1,151 @@
+"""Recipes ``char-lm`` and ``word-lm``: recurrent language models trained by truncated BPTT.
+
+    char-lm   characters of the default corpus (Python standard-library sources, so that the
+              model learns to write Python) or of any UTF-8 file (``text``); ``cell`` rnn, lstm
+              or gru. Reports validation loss, perplexity and bits per character.
+    word-lm   words and punctuation of a UTF-8 file (``text`` is required), PTB-style: one
+              ``<eos>`` per line, the ``max_vocab`` most frequent training words, tied weights.
+
+Both cut the training stream into ``batch_size`` rows read in windows of ``bptt`` steps; the
+recurrent state flows from one window to the next (the trainer detaches it, so gradients stop at
+the window edge), and the gradient norm is clipped. The vocabulary (``vocab.json``) and the
+model's shape (``language_model.json``) are written into the run folder when training starts,
+so ``nnscratch generate RUN_DIR`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..datasets.text import LanguageModelBatches, TextCorpus, default_corpus
+from ..models.language_model import CELLS, LanguageModel
+from ..nn import functional as F
+from ..optim import Adam
+from ..train.atomic import atomic_write_json
+from ..train.callbacks import Callback
+from .registry import Settings, SettingsError, Task, recipe
+
+VOCAB_FILE = "vocab.json"
+MODEL_FILE = "language_model.json"
+
+
+def language_model_forward(model: LanguageModel, batch: Any, state: Any) -> tuple[Any, Any, Any]:
+    """The trainer's hook: logits flattened to ``(seq·batch, vocab)`` against ``(seq·batch,)``
+    targets, and the new recurrent state (which the trainer detaches and carries on)."""
+    inputs, targets = batch
+    logits, state = model(inputs, state)
+    return logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), state
+
+
+class SaveLanguageModelFiles(Callback):
+    """Writes ``vocab.json`` and ``language_model.json`` into the run folder at the start."""
+
+    def __init__(self, corpus: TextCorpus, model_config: dict[str, Any]) -> None:
+        self.corpus, self.model_config = corpus, model_config
+
+    def on_fit_start(self, trainer: Any) -> None:
+        if trainer.run is None:
+            return
+        folder = Path(trainer.run.path)
+        self.corpus.vocab.save(folder / VOCAB_FILE)
+        atomic_write_json(folder / MODEL_FILE, self.model_config)
+
+
+def _corpus(settings: Settings, level: str) -> TextCorpus:
+    text = settings.text
+    if text is not None and not isinstance(text, str):
+        raise SettingsError(f"setting 'text' must be a file name, got {text!r}")
+    options: dict[str, Any] = {"level": level, "min_freq": settings.min_freq,
+                               "max_size": settings.max_vocab or None}
+    if level == "word":
+        options["lowercase"] = settings.lowercase
+    try:
+        if text is None:
+            return default_corpus(max_bytes=settings.corpus_bytes, **options)
+        return TextCorpus.from_file(text, **options)
+    except FileNotFoundError:
+        raise SettingsError(f"text file {text} does not exist") from None
+    except IsADirectoryError:
+        raise SettingsError(f"text {text} is a directory, not a file") from None
+    except ValueError as error:  # not UTF-8, empty, too short to split
+        raise SettingsError(str(error)) from None
+
+
+def build_language_task(settings: Settings, level: str, metrics: list[str]) -> Task:
+    """Corpus → batches → LanguageModel → Adam, for either recipe."""
+    if settings.cell not in CELLS:
+        raise SettingsError(f"setting 'cell' must be one of {', '.join(CELLS)}, got {settings.cell!r}")
+    if settings.bptt < 1 or not 0 <= settings.dropout < 1:
+        raise SettingsError(f"settings need bptt >= 1 and 0 <= dropout < 1, got bptt={settings.bptt}, "
+                            f"dropout={settings.dropout}")
+    corpus = _corpus(settings, level)
+    device = settings.device
+    try:
+        train = LanguageModelBatches(corpus.train, settings.batch_size, settings.bptt, device=device)
+        valid = LanguageModelBatches(corpus.valid, settings.batch_size, settings.bptt, device=device)
+    except ValueError as error:
+        raise SettingsError(f"{corpus.name}: {error}") from None
+    config = {"level": level, "vocab_size": len(corpus.vocab), "embedding_dim": settings.embedding_dim,
+              "hidden_size": settings.hidden, "num_layers": settings.layers, "cell": settings.cell,
+              "dropout": settings.dropout, "tie_weights": settings.tie_weights,
+              "lowercase": bool(settings.get("lowercase", False))}
+    try:
+        model = LanguageModel(config["vocab_size"], settings.embedding_dim, settings.hidden,
+                              settings.layers, cell=settings.cell, dropout=settings.dropout,
+                              tie_weights=settings.tie_weights)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    return Task(
+        model=model,
+        loss=F.cross_entropy,
+        train_data=train,
+        val_data=valid,
+        metrics=metrics,
+        monitor="loss",
+        make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
+        forward=language_model_forward,
+        callbacks=[SaveLanguageModelFiles(corpus, config)],
+    )
+
+
+@recipe(
+    "char-lm",
+    "character-level LSTM/GRU/RNN language model; writes Python after minutes on the default "
+    "corpus (stdlib sources), or any UTF-8 text with text=FILE",
+    steps=1500, epochs=10, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
+    checkpoint_every=250, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
+    layers=1, dropout=0.0, tie_weights=False, corpus_bytes=3_000_000, min_freq=1, max_vocab=0,
+)
+def char_lm(settings: Settings) -> Task:
+    return build_language_task(settings, "char", ["loss", "perplexity", "bpc"])
+
+
+@recipe(
+    "word-lm",
+    "word-level LSTM/GRU/RNN language model of a UTF-8 text file (text=FILE), PTB-style",
+    epochs=10, batch_size=20, lr=2e-3, clip_grad_norm=0.25, log_every=50, text=None,
+    cell="lstm", bptt=35, embedding_dim=200, hidden=200, layers=2, dropout=0.2, tie_weights=True,
+    corpus_bytes=3_000_000, min_freq=1, max_vocab=10000, lowercase=False,
+)
+def word_lm(settings: Settings) -> Task:
+    if settings.text is None:
+        raise SettingsError("recipe 'word-lm' needs a text file: --text FILE (or text = \"FILE\" "
+                            "in a --config file)")
+    return build_language_task(settings, "word", ["loss", "perplexity"])
+
+
+def read_language_model_files(run_dir: str | Path) -> tuple[dict[str, Any], Any]:
+    """The ``language_model.json`` config and :class:`Vocab` a char-lm/word-lm run wrote."""
+    from ..datasets.vocab import Vocab
+
+    folder = Path(run_dir)
+    config_path = folder / MODEL_FILE
+    if not config_path.exists():
+        raise FileNotFoundError(f"{folder} is not a language-model run folder (no {MODEL_FILE})")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{config_path} is not valid JSON ({error})") from None
+    return config, Vocab.load(folder / VOCAB_FILE)
