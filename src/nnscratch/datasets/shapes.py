@@ -52,7 +52,7 @@ COLORS = {
 SIZES = ("small", "large")
 RELATIONS = ("above", "below", "to the left of", "to the right of")
 # half-extent of a shape as a fraction of the image side, per size: (low, high)
-RADIUS_RANGE = {"small": (0.10, 0.13), "large": (0.19, 0.23)}
+RADIUS_RANGE = {"small": (0.14, 0.17), "large": (0.21, 0.245)}
 CROSS_ARM = 0.3  # half-width of a cross's arms, as a fraction of r
 RING_HOLE = 0.5  # inner radius of a ring, as a fraction of r
 BACKGROUND_RANGE = (0.0, 0.3)  # grey level of the background, uniform per image
