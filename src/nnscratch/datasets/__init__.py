@@ -19,6 +19,8 @@ _EXPORTS = {
     **dict.fromkeys(["Vocab"], "vocab"),
     **dict.fromkeys(["CharTokenizer", "WordTokenizer"], "tokenize"),
     **dict.fromkeys(["LanguageModelBatches", "default_corpus", "TextCorpus"], "text"),
+    **dict.fromkeys(["ParallelCorpus", "TranslationPairs"], "parallel"),
+    **dict.fromkeys(["DateTranslation"], "dates"),
     **dict.fromkeys(["transforms"], None),
 }
 
