@@ -1,0 +1,1 @@
+"""Figures of what a trained network computes (filters, feature maps)."""

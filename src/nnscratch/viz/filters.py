@@ -1,0 +1,205 @@
+"""Seeing inside a trained CNN: ``nnscratch viz filters RUN_DIR`` and
+``nnscratch viz feature-maps RUN_DIR [--image N]``.
+
+Both rebuild the run's recipe (its model and data, from ``config.json``), load the final
+weights (or the newest valid checkpoint of an unfinished run) and write PNGs into
+``RUN_DIR/viz/`` (or ``--out``):
+
+- ``filters.png``: the kernels of the first ``Conv2d``, one panel per output channel. A kernel
+  over 3 input channels is drawn in colour (its channels as red, green, blue); over one
+  channel in grey; over more, as the mean over its input channels. Each panel is scaled
+  linearly from its own minimum (black) to maximum (white).
+- ``feature-maps-image<N>-conv<k>.png``: for test image N, the output of the k-th ``Conv2d``
+  (before its activation), one panel per channel, next to the input image.
+
+Matplotlib is needed (``pip install 'nnscratch[plot]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy
+
+from ..autograd.grad_mode import no_grad
+from ..cli import UsageError, command
+from ..tensor import Tensor
+
+
+def load_run(run_dir: str | Path) -> tuple[Any, Any]:
+    """``(model, task)`` of a run folder: the recipe rebuilt on the CPU with the run's weights."""
+    from ..recipes.launch import _final_weights, build
+    from ..recipes.registry import SettingsError, get_recipe, resolve_settings
+    from ..train.run import RunFolder
+
+    run = RunFolder(run_dir)
+    try:
+        saved = run.read_config()
+    except (FileNotFoundError, ValueError) as error:
+        raise SettingsError(f"viz: {run_dir} is not a run folder ({error})") from None
+    recipe = get_recipe(saved["recipe"])
+    settings = resolve_settings(recipe, {k: v for k, v in saved["settings"].items()
+                                         if k in recipe.defaults}, {"device": "cpu"})
+    task, _, _ = build(recipe, settings)
+    task.model.load_state_dict(_final_weights(run, "cpu"))
+    task.model.eval()
+    return task.model, task
+
+
+def conv_layers(model: Any) -> list[tuple[str, Any]]:
+    """``(name, layer)`` of every ``Conv2d`` of ``model``, in the order of ``named_modules``."""
+    from ..nn.conv import Conv2d
+
+    return [(name, module) for name, module in model.named_modules() if isinstance(module, Conv2d)]
+
+
+def feature_maps(model: Any, image: Any) -> list[tuple[str, numpy.ndarray]]:
+    """Run ``model`` on one image ``(C, H, W)`` and return each Conv2d's output ``(O, H', W')``.
+
+    The layers' ``forward`` is wrapped for the duration of the call only (no hook API needed).
+    """
+    layers = conv_layers(model)
+    captured: dict[str, numpy.ndarray] = {}
+
+    def recording(name: str, forward: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            out = forward(*args, **kwargs)
+            captured[name] = out.numpy()[0]
+            return out
+        return wrapped
+
+    for name, layer in layers:
+        object.__setattr__(layer, "forward", recording(name, layer.forward))
+    try:
+        array = image.numpy() if isinstance(image, Tensor) else numpy.asarray(image)
+        with no_grad():
+            model(Tensor._make(numpy.ascontiguousarray(array[None], dtype=numpy.float32)))
+    finally:
+        for _, layer in layers:
+            vars(layer).pop("forward", None)
+    return [(name, captured[name]) for name, _ in layers if name in captured]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError("nnscratch viz needs matplotlib: pip install 'nnscratch[plot]'") from None
+    matplotlib.use("Agg")  # headless
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _scaled(panel: numpy.ndarray) -> numpy.ndarray:
+    low, high = float(panel.min()), float(panel.max())
+    return (panel - low) / (high - low) if high > low else numpy.zeros_like(panel)
+
+
+def _grid(count: int) -> tuple[int, int]:
+    columns = math.ceil(math.sqrt(count))
+    return math.ceil(count / columns), columns
+
+
+def draw_filters(weight: numpy.ndarray, path: str | Path, title: str = "") -> Path:
+    """Write the kernels ``weight`` (O, I, kH, kW) as a grid of panels to ``path`` (PNG)."""
+    plt = _pyplot()
+    out_channels, in_channels = weight.shape[:2]
+    rows, columns = _grid(out_channels)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.2 * rows + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index >= out_channels:
+            continue
+        kernel = weight[index]
+        if in_channels == 3:
+            axis.imshow(_scaled(kernel.transpose(1, 2, 0)), interpolation="nearest")
+        else:
+            axis.imshow(_scaled(kernel.mean(axis=0)), cmap="gray", interpolation="nearest")
+    how = {1: "grey", 3: "RGB"}.get(in_channels, f"mean over {in_channels} input channels")
+    figure.suptitle(f"{title} {out_channels} kernels {weight.shape[2]}x{weight.shape[3]} ({how})".strip(),
+                    fontsize=9)
+    return _save(figure, plt, path)
+
+
+def draw_feature_maps(image: numpy.ndarray, maps: numpy.ndarray, path: str | Path, title: str) -> Path:
+    """Write the input ``image`` (C, H, W) and each channel of ``maps`` (O, H', W') to ``path``."""
+    plt = _pyplot()
+    rows, columns = _grid(len(maps) + 1)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.3 * rows + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index == 0:
+            shown = _scaled(image.transpose(1, 2, 0)) if image.shape[0] == 3 else _scaled(image.mean(axis=0))
+            axis.imshow(shown, cmap=None if image.shape[0] == 3 else "gray", interpolation="nearest")
+            axis.set_title("input", fontsize=7)
+        elif index <= len(maps):
+            axis.imshow(maps[index - 1], cmap="viridis", interpolation="nearest")
+            axis.set_title(str(index - 1), fontsize=6)
+    figure.suptitle(title, fontsize=9)
+    return _save(figure, plt, path)
+
+
+def _save(figure: Any, plt: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def _example_image(task: Any, index: int) -> tuple[numpy.ndarray, Any]:
+    """Image ``index`` (as the model sees it) and its label, from the test data (else val, train)."""
+    for loader in (task.test_data, task.val_data, task.train_data):
+        dataset = getattr(loader, "dataset", None)
+        if dataset is not None:
+            break
+    else:
+        raise UsageError("viz feature-maps: the run's recipe has no data set to take an image from")
+    if not 0 <= index < len(dataset):
+        raise UsageError(f"viz feature-maps: --image {index} is out of range: the data set has "
+                         f"{len(dataset)} images (0..{len(dataset) - 1})")
+    image, label, *_ = dataset[index]
+    image = image.numpy() if isinstance(image, Tensor) else numpy.asarray(image)
+    classes = getattr(dataset, "classes", None) or getattr(getattr(dataset, "dataset", None), "classes", None)
+    if classes is not None and isinstance(label, int) and 0 <= label < len(classes):
+        label = f"{label}, {classes[label]}"
+    return image, label
+
+
+# ---------------------------------------------------------------------------- command
+def _configure(parser: argparse.ArgumentParser) -> None:
+    figures = parser.add_subparsers(dest="figure", metavar="FIGURE", parser_class=type(parser))
+    filters = figures.add_parser("filters", help="the first Conv2d layer's kernels as one PNG")
+    filters.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
+    filters.add_argument("--out", metavar="FILE.png", help="default RUN_DIR/viz/filters.png")
+    maps = figures.add_parser("feature-maps", help="each Conv2d layer's output for one test image")
+    maps.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
+    maps.add_argument("--image", type=int, default=0, metavar="N", help="index of the test image (0)")
+    maps.add_argument("--out", metavar="DIR", help="folder of the PNGs (default RUN_DIR/viz)")
+
+
+@command("viz", "draw a trained CNN's first-layer filters or its feature maps for one image", _configure)
+def viz_command(args: argparse.Namespace) -> int:
+    if args.figure is None:
+        raise UsageError("nnscratch viz: name a figure: filters or feature-maps (see nnscratch viz --help)")
+    model, task = load_run(args.run_dir)
+    layers = conv_layers(model)
+    if not layers:
+        raise UsageError(f"viz {args.figure}: the model of {args.run_dir} has no Conv2d layer")
+    if args.figure == "filters":
+        name, layer = layers[0]
+        path = args.out or Path(args.run_dir) / "viz" / "filters.png"
+        print(draw_filters(layer.weight.numpy(), path, title=f"{name}:"))
+        return 0
+    image, label = _example_image(task, args.image)
+    directory = Path(args.out) if args.out else Path(args.run_dir) / "viz"
+    for number, (name, maps) in enumerate(feature_maps(model, image), start=1):
+        path = directory / f"feature-maps-image{args.image}-conv{number}.png"
+        print(draw_feature_maps(image, maps, path, f"test image {args.image} (label {label}): {name} output "
+                                f"{maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}"))
+    return 0
