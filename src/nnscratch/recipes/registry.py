@@ -102,7 +102,8 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {}
 
 # modules that register recipes when imported; a new recipe adds its module here
-RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language", "nnscratch.recipes.cnn"]
+RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language", "nnscratch.recipes.cnn",
+                  "nnscratch.recipes.seq2seq"]
 
 
 def recipe(name: str, description: str, **defaults: Any) -> Callable:
