@@ -13,6 +13,7 @@ import argparse
 import importlib.metadata
 import os
 import platform
+import statistics
 import sys
 
 from .workloads import PEAK, get
@@ -71,6 +72,10 @@ def _compare(row: dict) -> None:
     """Fill ratio, the loss comparison and ``problem`` (a loss mismatch or a dtype leak)."""
     ours, theirs = row["nnscratch"], row["reference"]
     row["ratio"] = ours["median_ms"] / theirs["median_ms"]
+    # The two sides of a round run back to back: the median of the per-round ratios cancels
+    # slow drift in the machine's load better than the ratio of the medians.
+    pairs = zip(ours["round_medians_ms"], theirs["round_medians_ms"])
+    row["paired_ratio"] = statistics.median(a / b for a, b in pairs)
     problems = []
     a, b = ours["first_loss"], theirs["first_loss"]
     if a is not None and b is not None:
