@@ -228,3 +228,17 @@ def test_cuda_without_a_gpu_is_a_usage_error(tmp_path):
         pytest.skip("a GPU is usable here")
     result = cli("train", "mlp-spirals", "--device", "cuda", "--steps", 1, cwd=tmp_path)
     assert_usage_error(result, "GPU")
+
+
+def test_evaluate_a_run_bounded_by_steps(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    train = subprocess.run([sys.executable, "-m", "nnscratch", "train", "mlp-spirals", "--steps", "20",
+                            "--out", str(run), "--quiet"], capture_output=True, text=True)
+    assert train.returncode == 0, train.stderr
+    result = subprocess.run([sys.executable, "-m", "nnscratch", "evaluate", str(run), "--json"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout

@@ -206,7 +206,8 @@ def check_setting(recipe: Recipe, name: str, value: Any) -> Any:
                             f"{', '.join(recipe.defaults)}")
     expected = recipe.setting_type(name)
     if value is None:
-        if name in COMMON_TYPES or recipe.defaults.get(name) is None:
+        # epochs is None when --steps alone bounds a run; evaluate reloads such configs
+        if name in COMMON_TYPES or name == "epochs" or recipe.defaults.get(name) is None:
             return None
         raise SettingsError(f"setting {name!r} cannot be empty")
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
