@@ -30,9 +30,10 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .windows import pad_spatial, pair, window_view
+from .windows import pad_spatial, pair, scratch, window_view
 
 CHUNK_BYTES = 8 << 20  # col chunk size: large enough for an efficient GEMM, small enough for L3
+_PADDED, _COLUMNS = "conv padded input", "conv columns"  # scratch roles
 
 
 class Convolution(Function):
@@ -47,7 +48,7 @@ class Convolution(Function):
         n, _, h, w = x4.shape
         out_channels, _, kh, kw = w4.shape
         oh, ow = output_hw((h, w), (kh, kw), stride, padding, dilation)
-        src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding)  # (N, Hp, Wp, C)
+        src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding, role=_PADDED)  # NHWC
         bias_rows = None if bias is None else bias.reshape(groups, 1, out_channels // groups)
         y = correlate(xp, src, weight_matrix(w4, groups), bias_rows, (oh, ow), (kh, kw),
                       stride, dilation)
@@ -70,7 +71,7 @@ class Convolution(Function):
         gy_rows = gy4.transpose(0, 2, 3, 1).reshape(n * oh * ow, out_channels)  # GY (M, O)
         grad_x = grad_w = grad_b = None
         if need_w:
-            src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding)
+            src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding, role=_PADDED)
             grad_w, grad_b = weight_grad(xp, src, gy_rows, (oh, ow), (kh, kw), stride,
                                          dilation, groups, need_b)
             grad_w = grad_w.reshape(weight.shape)
@@ -165,7 +166,7 @@ def correlate(xp, src, wmat, bias_rows, out_hw, kernel, stride, dilation) -> Any
     y = xp.empty((n * per_image, groups * og), dtype=src.dtype)
     view = window_view(xp, src, (1, 2), out_hw, kernel, stride, dilation)
     step, chunks = _chunks(n, per_image, kg + ones, src.itemsize)
-    buffer = xp.empty(step * per_image * (kg + ones), dtype=src.dtype)
+    buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
     for n0, n1 in chunks:
         rows = slice(n0 * per_image, n1 * per_image)
         for g in range(groups):
@@ -183,13 +184,17 @@ def weight_grad(xp, src, gy_rows, out_hw, kernel, stride, dilation, groups, need
     ones = bool(need_bias)
     view = window_view(xp, src, (1, 2), out_hw, kernel, stride, dilation)
     step, chunks = _chunks(n, per_image, kg + ones, src.itemsize)
-    buffer = xp.empty(step * per_image * (kg + ones), dtype=src.dtype)
+    buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
     grad = xp.empty((groups, og, kg + ones), dtype=src.dtype)
     for index, (n0, n1) in enumerate(chunks):
         rows = slice(n0 * per_image, n1 * per_image)
         for g in range(groups):
             col = im2col(xp, view[:, :, n0:n1, :, :, g * cg:(g + 1) * cg], ones, buffer)
-            part = gy_rows[rows, g * og:(g + 1) * og].T @ col  # (Og, K[+1])
+            grad_rows = gy_rows[rows, g * og:(g + 1) * og]
+            if cg == 1:  # col is a transposed (K, rows) buffer: BLAS is faster this way round
+                part = (col.T @ grad_rows).T  # (Og, K[+1])
+            else:
+                part = grad_rows.T @ col
             if index == 0:
                 grad[g] = part
             else:
@@ -207,7 +212,7 @@ def _input_grad_by_correlation(xp, gy4, w4, size, padding, dilation, groups) -> 
     top, bottom, left, right = padding
     reach_h, reach_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
     pads = (reach_h - top, reach_h - bottom, reach_w - left, reach_w - right)
-    src = pad_spatial(xp, gy4.transpose(0, 2, 3, 1), (1, 2), pads)  # (N, H + reach, W + reach, O)
+    src = pad_spatial(xp, gy4.transpose(0, 2, 3, 1), (1, 2), pads, role=_PADDED)  # NHWC
     og = out_channels // groups
     # flipped[g, (i, j, o), c] = w[g·Og + o, c, kH-1-i, kW-1-j]
     flipped = w4.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1]
@@ -315,19 +320,19 @@ def _convolve(op, dims, x, weight, bias, stride, padding, dilation, groups) -> T
     out_channels, group_channels, kh, kw = w4
     if out_channels % groups:
         raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-            f"but got weight of size {list(weight.shape)} instead ({op})"
+            f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
         )
     if channels != group_channels * groups:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"{op}: Given groups={groups}, weight of size {list(weight.shape)}, expected "
             f"input{list(x.shape)} to have {group_channels * groups} channels, but got "
-            f"{channels} channels instead ({op})"
+            f"{channels} channels instead"
         )
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise RuntimeError(
-            f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-            f"{out_channels} elements, but got bias of size {list(bias.shape)} instead ({op})"
+            f"{op}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+            f"{out_channels} elements, but got bias of size {list(bias.shape)} instead"
         )
     pads = _padding(padding, op, dims, (kh, kw), stride, dilation)
     padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])

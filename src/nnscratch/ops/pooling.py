@@ -23,7 +23,7 @@ import numpy
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .windows import is_channels_last, pad_spatial, pair, window_view
+from .windows import is_channels_last, pad_spatial, pair, scratch, window_view
 
 
 class _Geometry:
@@ -64,10 +64,10 @@ def _logical(a: Any, channels_last: bool) -> Any:
 def _gather(xp, x4, geometry: _Geometry, fill: float) -> tuple:
     """S (kH·kW, M) contiguous copy of every window, with the working layout's facts."""
     a, axes, channels_last = _working(x4)
-    padded = pad_spatial(xp, a, axes, geometry.pads(x4.shape[2:]), fill)
+    padded = pad_spatial(xp, a, axes, geometry.pads(x4.shape[2:]), fill, role="pool padded")
     view = window_view(xp, padded, axes, geometry.out_hw, geometry.kernel, geometry.stride,
                        geometry.dilation)
-    windows = xp.empty(view.shape, dtype=x4.dtype)
+    windows = scratch(xp, "pool windows", view.shape, x4.dtype)
     xp.copyto(windows, view)
     return windows.reshape(len(windows) * view.shape[1], -1), view.shape[2:], channels_last
 
@@ -131,8 +131,8 @@ class MaxPool2d(Function):
         grad_out = _working_grad(xp, gy4, ctx.channels_last)
         argmax = ctx.argmax
         count = ctx.geometry.kernel[0] * ctx.geometry.kernel[1]
-        parts = xp.empty((count, grad_out.size), dtype=grad_out.dtype)
-        chosen = xp.empty(argmax.shape, dtype=bool)
+        parts = scratch(xp, "pool windows", (count, grad_out.size), grad_out.dtype)
+        chosen = scratch(xp, "pool mask", argmax.shape, bool)
         for k in range(count):  # dL/dx at offset k of each window = gy where argmax == k
             xp.equal(argmax, k, out=chosen)
             xp.multiply(grad_out, chosen, out=parts[k])
@@ -147,7 +147,7 @@ def _first_argmax(xp, windows: Any) -> Any:
     dtype = xp.int8 if count < 128 else xp.int32
     best = windows[0].copy()
     argmax = xp.zeros(best.shape, dtype=dtype)
-    better = xp.empty(best.shape, dtype=bool)
+    better = scratch(xp, "pool mask", best.shape, bool)
     for k in range(1, count):
         xp.greater(windows[k], best, out=better)
         # offsets only grow, so "argmax = k where better" is a maximum with k·better
@@ -326,11 +326,9 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode) -> 
     if min(kernel) <= 0 or min(stride) <= 0 or min(dilation) <= 0:
         raise RuntimeError(f"{op}: kernel_size, stride and dilation must be greater than zero, "
                            f"got kernel_size={kernel}, stride={stride}, dilation={dilation}")
-    for pad, k, d in zip(padding, kernel, dilation):
-        limit = (d * (k - 1) + 1) // 2
-        if pad < 0 or pad > limit:
-            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
-                               f"got pad={pad}, kernel_size={k} and dilation={d}")
+    if any(pad < 0 or pad > k // 2 for pad, k in zip(padding, kernel)):
+        raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel size, "
+                           f"but got padding={padding}, kernel_size={kernel}")
     size = x.shape[-2:]
     out_hw = []
     for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):

@@ -9,8 +9,12 @@ operands than on contiguous ones.
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Sequence
 from typing import Any
+
+import numpy
 
 
 def window_view(
@@ -39,13 +43,36 @@ def window_view(
     )
 
 
+def scratch(xp: Any, role: str, shape: Sequence[int], dtype: Any) -> Any:
+    """A work array for use inside one op call only (never returned, saved or kept).
+
+    On the CPU one flat buffer per ``role`` (and thread) is kept and grown as needed, so the
+    large temporaries of convolution and pooling (windows, columns, padded copies) do not
+    cost fresh pages, which the kernel must fault in and zero, at every call. Two arrays that
+    are alive at the same time must have different roles. Contents are undefined.
+    """
+    size = math.prod(shape)
+    if xp is not numpy:  # CuPy has its own memory pool
+        return xp.empty(shape, dtype=dtype)
+    dtype = numpy.dtype(dtype)
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(role)
+    if buffer is None or buffer.nbytes < size * dtype.itemsize:
+        buffer = buffers[role] = numpy.empty(size * dtype.itemsize, dtype=numpy.uint8)
+    return buffer[: size * dtype.itemsize].view(dtype).reshape(shape)
+
+
+_scratch = threading.local()
+
+
 def pad_spatial(
-    xp: Any, a: Any, axes: tuple[int, int], pads: Sequence[int], fill: float = 0.0
+    xp: Any, a: Any, axes: tuple[int, int], pads: Sequence[int], fill: float = 0.0,
+    role: str | None = None,
 ) -> Any:
     """``a`` padded (or, for a negative amount, cropped) on its two spatial axes.
 
     ``pads = (top, bottom, left, right)``. Returns ``a`` itself when nothing changes, else a
-    new C-contiguous array in ``a``'s axis order.
+    C-contiguous array in ``a``'s axis order: new, or with ``role`` a :func:`scratch` array.
     """
     top, bottom, left, right = pads
     if not any(pads):
@@ -59,12 +86,24 @@ def pad_spatial(
     if not (top or bottom or left or right):
         return a
     shape = list(a.shape)
+    height, width = shape[axes[0]], shape[axes[1]]
     shape[axes[0]] += top + bottom
     shape[axes[1]] += left + right
-    padded = xp.full(shape, fill, dtype=a.dtype) if fill else xp.zeros(shape, dtype=a.dtype)
+    if role is None:
+        padded = xp.full(shape, fill, dtype=a.dtype) if fill else xp.zeros(shape, dtype=a.dtype)
+    else:  # a reused buffer: fill the border strips, the interior is overwritten below
+        padded = scratch(xp, role, shape, a.dtype)
+        for rows, cols in (
+            (slice(0, top), slice(None)), (slice(top + height, None), slice(None)),
+            (slice(top, top + height), slice(0, left)),
+            (slice(top, top + height), slice(left + width, None)),
+        ):
+            strip = [slice(None)] * a.ndim
+            strip[axes[0]], strip[axes[1]] = rows, cols
+            padded[tuple(strip)] = fill
     inner = [slice(None)] * a.ndim
-    inner[axes[0]] = slice(top, top + a.shape[axes[0]])
-    inner[axes[1]] = slice(left, left + a.shape[axes[1]])
+    inner[axes[0]] = slice(top, top + height)
+    inner[axes[1]] = slice(left, left + width)
     padded[tuple(inner)] = a
     return padded
 
