@@ -21,6 +21,7 @@ _EXPORTS = {
     **dict.fromkeys(["LanguageModelBatches", "default_corpus", "TextCorpus"], "text"),
     **dict.fromkeys(["ParallelCorpus", "TranslationPairs"], "parallel"),
     **dict.fromkeys(["DateTranslation"], "dates"),
+    **dict.fromkeys(["TimeSeries", "fit_autoregression", "autoregressive_forecast"], "timeseries"),
     **dict.fromkeys(["transforms"], None),
 }
 

@@ -15,8 +15,9 @@ _EXPORTS = {
     **dict.fromkeys(["LanguageModel"], "language_model"),
     **dict.fromkeys(["Seq2Seq"], "seq2seq"),
     **dict.fromkeys(["Captioner"], "captioner"),
-    **dict.fromkeys(["Autoencoder"], "autoencoder"),
+    **dict.fromkeys(["Autoencoder", "ConvAutoencoder"], "autoencoder"),
     **dict.fromkeys(["RBM"], "rbm"),
+    **dict.fromkeys(["Forecaster"], "forecaster"),
 }
 
 __all__ = list(_EXPORTS)
