@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import struct
 import time
 
@@ -41,6 +42,7 @@ def test_cnn_shapes_through_the_command_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("NNSCRATCH_SLOW"), reason="full-length run: set NNSCRATCH_SLOW=1")
 def test_cnn_shapes_default_reaches_95_percent_in_3_minutes(tmp_path):
     start = time.perf_counter()
     assert train("cnn-shapes", {"plots": False}, {}, out=str(tmp_path / "run"), quiet=True) == 0
