@@ -61,15 +61,33 @@ def _logical(a: Any, channels_last: bool) -> Any:
     return a.transpose(0, 3, 1, 2) if channels_last else a
 
 
-def _gather(xp, x4, geometry: _Geometry, fill: float) -> tuple:
-    """S (kH·kW, M) contiguous copy of every window, with the working layout's facts."""
+def _windows(xp, x4, geometry: _Geometry, fill: float) -> tuple:
+    """Window view (kH, kW, *working shape with OH, OW) of ``x4`` padded with ``fill``, and
+    whether the working layout is channels-last."""
     a, axes, channels_last = _working(x4)
     padded = pad_spatial(xp, a, axes, geometry.pads(x4.shape[2:]), fill, role="pool padded")
     view = window_view(xp, padded, axes, geometry.out_hw, geometry.kernel, geometry.stride,
                        geometry.dilation)
-    windows = scratch(xp, "pool windows", view.shape, x4.dtype)
+    return view, channels_last
+
+
+def _gather(xp, view) -> Any:
+    """S (kH·kW, M): a contiguous copy of every window (for the argmax loop)."""
+    windows = scratch(xp, "pool windows", view.shape, view.dtype)
     xp.copyto(windows, view)
-    return windows.reshape(len(windows) * view.shape[1], -1), view.shape[2:], channels_last
+    return windows.reshape(view.shape[0] * view.shape[1], -1)
+
+
+def _fold(xp, ufunc, view) -> Any:
+    """ufunc folded over the kernel offsets in row-major order (a new array of the output's
+    working shape): no copy of the windows where no argmax is needed."""
+    kh, kw = view.shape[:2]
+    if kh * kw == 1:
+        return view[0, 0].copy()
+    out = ufunc(view[0, 0], view[0, 1] if kw > 1 else view[1, 0])
+    for k in range(2, kh * kw):
+        ufunc(out, view[k // kw, k % kw], out=out)
+    return out
 
 
 def _scatter(xp, parts, x_shape, geometry: _Geometry, channels_last: bool) -> Any:
@@ -112,10 +130,11 @@ class MaxPool2d(Function):
     def forward(ctx, x, *, geometry, return_indices=False):
         xp = ctx.xp
         x4 = x if x.ndim == 4 else x[None]
-        windows, out_shape, channels_last = _gather(xp, x4, geometry, float("-inf"))
+        view, channels_last = _windows(xp, x4, geometry, float("-inf"))
         if not (any(ctx.needs_input_grad) or return_indices):
-            return _shape_like(x, _logical(windows.max(axis=0).reshape(out_shape), channels_last))
-        y, argmax = _first_argmax(xp, windows)
+            return _shape_like(x, _logical(_fold(xp, xp.maximum, view), channels_last))
+        out_shape = view.shape[2:]
+        y, argmax = _first_argmax(xp, _gather(xp, view))
         y = _shape_like(x, _logical(y.reshape(out_shape), channels_last))
         ctx.argmax, ctx.x_shape, ctx.channels_last = argmax, x4.shape, channels_last
         ctx.geometry = geometry
@@ -186,11 +205,11 @@ class AvgPool2d(Function):
     def forward(ctx, x, *, geometry, divisor):
         xp = ctx.xp
         x4 = x if x.ndim == 4 else x[None]
-        windows, out_shape, channels_last = _gather(xp, x4, geometry, 0.0)
+        view, channels_last = _windows(xp, x4, geometry, 0.0)
         if not isinstance(divisor, int):  # per-window counts (OH, OW)
             divisor = xp.asarray(divisor, dtype=x.dtype)
             divisor = divisor[:, :, None] if channels_last else divisor
-        y = windows.sum(axis=0).reshape(out_shape)
+        y = _fold(xp, xp.add, view)  # summed in PyTorch's order: row-major over the window
         y /= divisor
         ctx.x_shape, ctx.channels_last, ctx.geometry = x4.shape, channels_last, geometry
         ctx.divisor = divisor
