@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 # modules that register more subcommands when imported (later features add theirs here)
-COMMAND_MODULES: list[str] = ["nnscratch.recipes.generate", "nnscratch.recipes.translate"]
+COMMAND_MODULES: list[str] = ["nnscratch.recipes.generate", "nnscratch.recipes.translate",
+                              "nnscratch.viz.filters"]
 
 USAGE_ERROR = 2
 
