@@ -65,6 +65,15 @@ def test_generate_prints_prompt_and_requested_length(char_run, tmp_path):
     assert greedy.returncode == 0 and len(greedy.stdout.removesuffix("\n")) == 25
 
 
+def test_minutes_bound_the_training_time(tmp_path):
+    (tmp_path / "t.toml").write_text(toml(steps=100000, minutes=0.002))  # 0.12 s
+    result = cli("train", "char-lm", "--config", "t.toml", "--out", "run", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "completed" and 1 <= summary["steps"] < 100000
+    assert summary["seconds"] < 60 and "bpc" in summary["final"]
+
+
 def test_char_lm_on_a_korean_file_with_gru(tmp_path):
     (tmp_path / "ko.txt").write_text(KOREAN, encoding="utf-8")
     (tmp_path / "ko.toml").write_text(toml(text="ko.txt", cell="gru", steps=2))

@@ -2,13 +2,15 @@
 
     char-lm   characters of the default corpus (Python standard-library sources, so that the
               model learns to write Python) or of any UTF-8 file (``text``); ``cell`` rnn, lstm
-              or gru. Reports validation loss, perplexity and bits per character.
+              or gru. Reports validation loss, perplexity and bits per character. By default it
+              trains for one epoch or 5 minutes (``minutes``), whichever ends first.
     word-lm   words and punctuation of a UTF-8 file (``text`` is required), PTB-style: one
               ``<eos>`` per line, the ``max_vocab`` most frequent training words, tied weights.
 
 Both cut the training stream into ``batch_size`` rows read in windows of ``bptt`` steps; the
 recurrent state flows from one window to the next (the trainer detaches it, so gradients stop at
-the window edge), and the gradient norm is clipped. The vocabulary (``vocab.json``) and the
+the window edge), and the gradient norm is clipped. ``minutes`` > 0 ends training (then
+validates) after that much training time; 0 means no limit. The vocabulary (``vocab.json``) and the
 model's shape (``language_model.json``) are written into the run folder when training starts,
 so ``nnscratch generate RUN_DIR`` needs nothing else.
 """
@@ -53,6 +55,17 @@ class SaveLanguageModelFiles(Callback):
         atomic_write_json(folder / MODEL_FILE, self.model_config)
 
 
+class TimeLimit(Callback):
+    """Ends the run (status ``completed``, after a validation) once it has trained ``minutes``."""
+
+    def __init__(self, minutes: float) -> None:
+        self.seconds = 60.0 * minutes
+
+    def on_step_end(self, trainer: Any, step: int) -> None:
+        if trainer.elapsed() >= self.seconds:
+            trainer.should_stop = True
+
+
 def _corpus(settings: Settings, level: str) -> TextCorpus:
     text = settings.text
     if text is not None and not isinstance(text, str):
@@ -77,9 +90,9 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
     """Corpus → batches → LanguageModel → Adam, for either recipe."""
     if settings.cell not in CELLS:
         raise SettingsError(f"setting 'cell' must be one of {', '.join(CELLS)}, got {settings.cell!r}")
-    if settings.bptt < 1 or not 0 <= settings.dropout < 1:
-        raise SettingsError(f"settings need bptt >= 1 and 0 <= dropout < 1, got bptt={settings.bptt}, "
-                            f"dropout={settings.dropout}")
+    if settings.bptt < 1 or not 0 <= settings.dropout < 1 or settings.minutes < 0:
+        raise SettingsError(f"settings need bptt >= 1, 0 <= dropout < 1 and minutes >= 0, got "
+                            f"bptt={settings.bptt}, dropout={settings.dropout}, minutes={settings.minutes}")
     corpus = _corpus(settings, level)
     device = settings.device
     try:
@@ -106,7 +119,8 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
         monitor="loss",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
         forward=language_model_forward,
-        callbacks=[SaveLanguageModelFiles(corpus, config)],
+        callbacks=[SaveLanguageModelFiles(corpus, config)]
+        + ([TimeLimit(settings.minutes)] if settings.minutes else []),
     )
 
 
@@ -114,8 +128,8 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
     "char-lm",
     "character-level LSTM/GRU/RNN language model; writes Python after minutes on the default "
     "corpus (stdlib sources), or any UTF-8 text with text=FILE",
-    steps=1500, epochs=10, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
-    checkpoint_every=250, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
+    epochs=1, minutes=5.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
+    checkpoint_every=200, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
     layers=1, dropout=0.0, tie_weights=False, corpus_bytes=3_000_000, min_freq=1, max_vocab=0,
 )
 def char_lm(settings: Settings) -> Task:
@@ -125,7 +139,7 @@ def char_lm(settings: Settings) -> Task:
 @recipe(
     "word-lm",
     "word-level LSTM/GRU/RNN language model of a UTF-8 text file (text=FILE), PTB-style",
-    epochs=10, batch_size=20, lr=2e-3, clip_grad_norm=0.25, log_every=50, text=None,
+    epochs=10, minutes=0.0, batch_size=20, lr=2e-3, clip_grad_norm=0.25, log_every=50, text=None,
     cell="lstm", bptt=35, embedding_dim=200, hidden=200, layers=2, dropout=0.2, tie_weights=True,
     corpus_bytes=3_000_000, min_freq=1, max_vocab=10000, lowercase=False,
 )
