@@ -76,8 +76,9 @@ def test_minutes_bound_the_training_time(tmp_path):
 
 def test_char_lm_on_a_korean_file_with_gru(tmp_path):
     (tmp_path / "ko.txt").write_text(KOREAN, encoding="utf-8")
-    (tmp_path / "ko.toml").write_text(toml(text="ko.txt", cell="gru", steps=2))
-    result = cli("train", "char-lm", "--config", "ko.toml", "--out", "run", "--quiet", cwd=tmp_path)
+    (tmp_path / "ko.toml").write_text(toml(steps=2))
+    result = cli("train", "char-lm", "--config", "ko.toml", "--set", "text=ko.txt", "--set", "cell=gru",
+                 "--out", "run", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "run" / "language_model.json").read_text())["cell"] == "gru"
     assert "학" in Vocab.load(tmp_path / "run" / "vocab.json")
