@@ -66,8 +66,11 @@ def test_unbatched_inputs_match_torch(rng):
     check_op(lambda *t: F.conv1d(*t, padding=1), lambda *t: TF.conv1d(*t, padding=1), [x1, w1, b])
 
 
-def test_batch_of_one_single_channel_and_depthwise(rng):
+@pytest.mark.parametrize("keep_columns", [True, False])
+def test_batch_of_one_single_channel_and_depthwise(rng, monkeypatch, keep_columns):
     # one channel per group: the transposed-column path
+    if not keep_columns:
+        monkeypatch.setattr(conv_ops, "KEEP_COLUMNS_BYTES", 0)
     for x_shape, w_shape, groups in [((1, 1, 7, 5), (3, 1, 3, 3), 1), ((2, 4, 6, 6), (8, 1, 3, 2), 4)]:
         inputs = [rng.standard_normal(x_shape), rng.standard_normal(w_shape),
                   rng.standard_normal(w_shape[0])]
@@ -78,8 +81,11 @@ def test_batch_of_one_single_channel_and_depthwise(rng):
 
 
 @pytest.mark.parametrize("stride", [1, 2])
-def test_chunked_batches_give_the_same_result(rng, monkeypatch, stride):
+@pytest.mark.parametrize("keep_columns", [True, False])
+def test_chunked_batches_give_the_same_result(rng, monkeypatch, stride, keep_columns):
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)  # one image per chunk
+    if not keep_columns:  # the weight gradient gathers the columns again
+        monkeypatch.setattr(conv_ops, "KEEP_COLUMNS_BYTES", 0)
     inputs = [rng.standard_normal((5, 4, 6, 7)), rng.standard_normal((6, 2, 3, 3)),
               rng.standard_normal(6)]
     options = dict(padding=1, stride=stride, groups=2)

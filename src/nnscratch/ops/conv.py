@@ -33,6 +33,7 @@ from ..tensor import Tensor
 from .windows import pad_spatial, pair, scratch, window_view
 
 CHUNK_BYTES = 8 << 20  # col chunk size: large enough for an efficient GEMM, small enough for L3
+KEEP_COLUMNS_BYTES = 64 << 20  # forward keeps col for the weight gradient up to this size
 _PADDED, _COLUMNS = "conv padded input", "conv columns"  # scratch roles
 
 
@@ -50,9 +51,13 @@ class Convolution(Function):
         oh, ow = output_hw((h, w), (kh, kw), stride, padding, dilation)
         src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding, role=_PADDED)  # NHWC
         bias_rows = None if bias is None else bias.reshape(groups, 1, out_channels // groups)
-        y = correlate(xp, src, weight_matrix(w4, groups), bias_rows, (oh, ow), (kh, kw),
-                      stride, dilation)
-        ctx.save_for_backward(x, weight)
+        # the weight gradient needs col again: keep it (if not too large) rather than gather
+        # it twice
+        col_bytes = n * oh * ow * (w4[0].size + groups) * x.itemsize
+        keep = ctx.needs_input_grad[1] and col_bytes <= KEEP_COLUMNS_BYTES
+        y, columns = correlate(xp, src, weight_matrix(w4, groups), bias_rows, (oh, ow),
+                               (kh, kw), stride, dilation, keep=keep)
+        ctx.save_for_backward(x, weight, *(columns or ()))
         ctx.options = (stride, padding, dilation, groups, views)
         y = y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)  # NHWC seen as NCHW
         return y if views is None else y.reshape(views[2])  # drops unit axes: still a view
@@ -60,7 +65,7 @@ class Convolution(Function):
     @staticmethod
     def backward(ctx, gy):
         xp = ctx.xp
-        x, weight = ctx.saved
+        x, weight, *columns = ctx.saved
         stride, padding, dilation, groups, views = ctx.options
         need_x, need_w, need_b = ctx.needs_input_grad
         x4, w4 = _as_4d(x, weight, views)
@@ -71,9 +76,11 @@ class Convolution(Function):
         gy_rows = gy4.transpose(0, 2, 3, 1).reshape(n * oh * ow, out_channels)  # GY (M, O)
         grad_x = grad_w = grad_b = None
         if need_w:
-            src = pad_spatial(xp, x4.transpose(0, 2, 3, 1), (1, 2), padding, role=_PADDED)
+            src = x4.transpose(0, 2, 3, 1)
+            if not columns:
+                src = pad_spatial(xp, src, (1, 2), padding, role=_PADDED)
             grad_w, grad_b = weight_grad(xp, src, gy_rows, (oh, ow), (kh, kw), stride,
-                                         dilation, groups, need_b)
+                                         dilation, groups, need_b, columns or None)
             grad_w = grad_w.reshape(weight.shape)
         elif need_b:
             grad_b = gy_rows.sum(axis=0)
@@ -151,10 +158,12 @@ def _chunks(n: int, per_image: int, k: int, itemsize: int):
     return step, [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
-def correlate(xp, src, wmat, bias_rows, out_hw, kernel, stride, dilation) -> Any:
+def correlate(xp, src, wmat, bias_rows, out_hw, kernel, stride, dilation, keep=False):
     """Y (N·OH·OW, G·Og) = windows of ``src`` (N, Hp, Wp, G·Cg) @ ``wmat`` (G, kH·kW·Cg, Og).
 
-    ``bias_rows`` (G, 1, Og) or None is added through a column of ones in col.
+    ``bias_rows`` (G, 1, Og) or None is added through a column of ones in col. Returns
+    ``(Y, columns)``: with ``keep`` the whole-batch col of each group (N·OH·OW, K[+1]), for
+    the weight gradient; else None (col then lives one chunk at a time in a scratch buffer).
     """
     n = src.shape[0]
     groups, kg, og = wmat.shape
@@ -166,30 +175,52 @@ def correlate(xp, src, wmat, bias_rows, out_hw, kernel, stride, dilation) -> Any
     y = xp.empty((n * per_image, groups * og), dtype=src.dtype)
     view = window_view(xp, src, (1, 2), out_hw, kernel, stride, dilation)
     step, chunks = _chunks(n, per_image, kg + ones, src.itemsize)
-    buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
+    if keep:  # one matrix per group; a transposed one (one channel per group) in one chunk
+        shape = (kg + ones, n * per_image) if cg == 1 else (n * per_image, kg + ones)
+        kept = [xp.empty(shape, dtype=src.dtype) for _ in range(groups)]
+        chunks = [(0, n)] if cg == 1 else chunks
+    else:
+        buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
+    columns = []
     for n0, n1 in chunks:
         rows = slice(n0 * per_image, n1 * per_image)
         for g in range(groups):
+            if keep:
+                buffer = (kept[g] if cg == 1 else kept[g][rows]).reshape(-1)
             col = im2col(xp, view[:, :, n0:n1, :, :, g * cg:(g + 1) * cg], ones, buffer)
             xp.matmul(col, wmat[g], out=y[rows, g * og:(g + 1) * og])
-    return y
+            if keep and n0 == 0:
+                columns.append(col if cg == 1 else kept[g])
+    return y, (columns if keep else None)
 
 
-def weight_grad(xp, src, gy_rows, out_hw, kernel, stride, dilation, groups, need_bias):
-    """dL/dw (O, Cg, kH, kW) = Σ over chunks of colᵀ @ GY, and dL/db (O,) or None."""
+def weight_grad(xp, src, gy_rows, out_hw, kernel, stride, dilation, groups, need_bias,
+                columns=None):
+    """dL/dw (O, Cg, kH, kW) = colᵀ @ GY (summed over chunks), and dL/db (O,) or None.
+
+    ``columns`` are the forward's whole-batch col matrices if it kept them; otherwise col is
+    rebuilt from ``src`` (the padded NHWC input) chunk by chunk.
+    """
     n, channels = src.shape[0], src.shape[3]
     cg, out_channels = channels // groups, gy_rows.shape[1]
     og, kg = out_channels // groups, kernel[0] * kernel[1] * cg
     per_image = out_hw[0] * out_hw[1]
-    ones = bool(need_bias)
-    view = window_view(xp, src, (1, 2), out_hw, kernel, stride, dilation)
-    step, chunks = _chunks(n, per_image, kg + ones, src.itemsize)
-    buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
+    if columns is not None:
+        ones = columns[0].shape[1] - kg
+        chunks = [(0, n)]
+    else:
+        ones = int(bool(need_bias))
+        view = window_view(xp, src, (1, 2), out_hw, kernel, stride, dilation)
+        step, chunks = _chunks(n, per_image, kg + ones, src.itemsize)
+        buffer = scratch(xp, _COLUMNS, (step * per_image * (kg + ones),), src.dtype)
     grad = xp.empty((groups, og, kg + ones), dtype=src.dtype)
     for index, (n0, n1) in enumerate(chunks):
         rows = slice(n0 * per_image, n1 * per_image)
         for g in range(groups):
-            col = im2col(xp, view[:, :, n0:n1, :, :, g * cg:(g + 1) * cg], ones, buffer)
+            if columns is not None:
+                col = columns[g]
+            else:
+                col = im2col(xp, view[:, :, n0:n1, :, :, g * cg:(g + 1) * cg], ones, buffer)
             grad_rows = gy_rows[rows, g * og:(g + 1) * og]
             if cg == 1:  # col is a transposed (K, rows) buffer: BLAS is faster this way round
                 part = (col.T @ grad_rows).T  # (Og, K[+1])
@@ -199,7 +230,7 @@ def weight_grad(xp, src, gy_rows, out_hw, kernel, stride, dilation, groups, need
                 grad[g] = part
             else:
                 grad[g] += part
-    grad_b = grad[:, :, kg].reshape(out_channels).copy() if ones else None
+    grad_b = grad[:, :, kg].reshape(out_channels).copy() if ones and need_bias else None
     grad_w = grad[:, :, :kg].reshape(groups, og, kernel[0], kernel[1], cg)
     grad_w = xp.ascontiguousarray(grad_w.transpose(0, 1, 4, 2, 3))
     return grad_w.reshape(out_channels, cg, kernel[0], kernel[1]), grad_b
@@ -217,7 +248,7 @@ def _input_grad_by_correlation(xp, gy4, w4, size, padding, dilation, groups) -> 
     # flipped[g, (i, j, o), c] = w[g·Og + o, c, kH-1-i, kW-1-j]
     flipped = w4.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1]
     flipped = flipped.transpose(0, 3, 4, 1, 2).reshape(groups, kh * kw * og, cg)
-    grad = correlate(xp, src, flipped, None, size, (kh, kw), (1, 1), dilation)
+    grad, _ = correlate(xp, src, flipped, None, size, (kh, kw), (1, 1), dilation)
     return grad.reshape(gy4.shape[0], size[0], size[1], cg * groups)
 
 
