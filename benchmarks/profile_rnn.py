@@ -66,8 +66,9 @@ def _build(side: str, case: str):
     return step
 
 
-def child(side: str, case: str, threads: int, repeats: int, warmup: int) -> None:
+def child(side: str, case: str, threads: int, repeats: int, warmup: int, clock: str) -> None:
     """Time one side of one case in this process; print one marked JSON line."""
+    timer = time.process_time if clock == "cpu" else time.perf_counter
     if side == "torch":
         import torch
 
@@ -77,9 +78,9 @@ def child(side: str, case: str, threads: int, repeats: int, warmup: int) -> None
         step()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = timer()
         step()
-        times.append(time.perf_counter() - start)
+        times.append(timer() - start)
     print(MARKER + json.dumps({"side": side, "case": case, "median": statistics.median(times),
                                "min": min(times)}))
 
@@ -89,7 +90,8 @@ def _run_child(side: str, case: str, args: argparse.Namespace) -> dict:
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[variable] = str(args.threads)
     command = [sys.executable, __file__, "--child", side, "--cases", case, "--threads",
-               str(args.threads), "--repeats", str(args.repeats), "--warmup", str(args.warmup)]
+               str(args.threads), "--repeats", str(args.repeats), "--warmup", str(args.warmup),
+               "--clock", args.clock]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):
@@ -119,18 +121,20 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu: process CPU time, steadier on a busy machine (use 1 thread)")
     parser.add_argument("--child", choices=["nnscratch", "torch"])
     parser.add_argument("--profile", metavar="CASE", choices=list(CASES))
     args = parser.parse_args()
     cases = [c for c in args.cases.split(",") if c]
     if args.child:
-        child(args.child, cases[0], args.threads, args.repeats, args.warmup)
+        child(args.child, cases[0], args.threads, args.repeats, args.warmup, args.clock)
         return 0
     if args.profile:
         profile(args.profile, args.threads)
         return 0
-    print(f"forward + backward, {args.threads} threads, median of {args.rounds} rounds x "
-          f"{args.repeats} steps")
+    print(f"forward + backward, {args.threads} threads, {args.clock} clock, median of "
+          f"{args.rounds} rounds x {args.repeats} steps")
     print(f"{'case':<10} {'nnscratch ms':>13} {'torch ms':>10} {'ratio':>7}")
     for case in cases:
         medians: dict = {"nnscratch": [], "torch": []}

@@ -24,7 +24,6 @@ from .recurrent import (
     previous_block,
     project_inputs,
     projection_grads,
-    sigmoid_,
     state_slots,
     time_steps,
 )
@@ -49,18 +48,25 @@ class LSTMSequence(Function):
         x, h0, c0 = order.sort(x, 1), order.sort(h0, 0), order.sort(c0, 0)
         peephole = w_ci is not None
         keep = any(ctx.needs_input_grad)  # keep every step's tanh(c_t) only for backward
-        bias = None if b_ih is None else b_ih + b_hh
+        # σ(a) = ½ tanh(a/2) + ½: the rows of the σ gates (i, f, o) in the weights, biases and
+        # peepholes are halved (exact in binary floating point), so that ONE tanh over the
+        # whole gates block gives tanh(a/2) for i, f, o and g = tanh(a_g) at once.
+        half = xp.full(4 * size, 0.5, dtype=x.dtype)
+        half[2 * size:3 * size] = 1.0
+        bias = None if b_ih is None else (b_ih + b_hh) * half
+        if peephole:
+            peep_i, peep_f, peep_o = w_ci * 0.5, w_cf * 0.5, w_co * 0.5
 
         # gates_t = x_t W_ihᵀ + b_ih + b_hh for every t at once; + h_{t-1} W_hhᵀ per step
-        x_flat, gates = project_inputs(xp, x, w_ih, bias)
+        x_flat, gates = project_inputs(xp, x, w_ih * half[:, None], bias)
         hidden = xp.empty((steps + 1, batch, size), dtype=x.dtype)
         cell = xp.empty((steps + 1, batch, size), dtype=x.dtype)
         first = steps if reverse else 0
         hidden[first] = h0
         cell[first] = c0
-        make = xp.zeros if order.batch_sizes is not None else xp.empty
-        tanh_cell = make((steps if keep else 1, batch, size), dtype=x.dtype)
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # a contiguous W_hhᵀ multiplies faster
+        tanh_cell = xp.empty((steps if keep else 1, batch, size), dtype=x.dtype)
+        w_hh_t = xp.empty((size, 4 * size), dtype=x.dtype)  # a contiguous W_hhᵀ multiplies faster
+        xp.multiply(w_hh.T, half, out=w_hh_t)
         recurrent = xp.empty((batch, 4 * size), dtype=x.dtype)
         scratch = xp.empty((batch, size), dtype=x.dtype)
 
@@ -72,23 +78,26 @@ class LSTMSequence(Function):
                 h_prev, c_prev, c_new = hidden[prev, :n], cell[prev, :n], cell[new, :n]
                 tmp = scratch[:n]
                 xp.matmul(h_prev, w_hh_t, out=recurrent[:n])
-                g_all += recurrent[:n]  # pre-activations of i, f, g, o
+                g_all += recurrent[:n]  # pre-activations a_i/2, a_f/2, a_g, a_o/2
                 in_gate, forget_gate = g_all[:, :size], g_all[:, size:2 * size]
                 cand, out_gate = g_all[:, 2 * size:3 * size], g_all[:, 3 * size:]
                 if peephole:  # i and f see c_{t-1}: + w_ci ⊙ c_{t-1}, + w_cf ⊙ c_{t-1}
-                    xp.multiply(c_prev, w_ci, out=tmp)
+                    xp.multiply(c_prev, peep_i, out=tmp)
                     in_gate += tmp
-                    xp.multiply(c_prev, w_cf, out=tmp)
+                    xp.multiply(c_prev, peep_f, out=tmp)
                     forget_gate += tmp
-                sigmoid_(xp, g_all[:, :2 * size])  # i_t, f_t
-                xp.tanh(cand, out=cand)  # g_t
+                    xp.tanh(g_all[:, :3 * size], out=g_all[:, :3 * size])
+                else:
+                    xp.tanh(g_all, out=g_all)
+                _half_tanh_to_sigmoid(g_all[:, :2 * size])  # i_t, f_t
                 xp.multiply(forget_gate, c_prev, out=c_new)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
                 xp.multiply(in_gate, cand, out=tmp)
                 c_new += tmp
                 if peephole:  # o sees the new cell: + w_co ⊙ c_t
-                    xp.multiply(c_new, w_co, out=tmp)
+                    xp.multiply(c_new, peep_o, out=tmp)
                     out_gate += tmp
-                sigmoid_(xp, out_gate)  # o_t
+                    xp.tanh(out_gate, out=out_gate)
+                _half_tanh_to_sigmoid(out_gate)  # o_t
                 tanh_c = tanh_cell[t if keep else 0, :n]
                 xp.tanh(c_new, out=tanh_c)
                 xp.multiply(out_gate, tanh_c, out=hidden[new, :n])  # h_t = o_t ⊙ tanh(c_t)
@@ -115,57 +124,55 @@ class LSTMSequence(Function):
         grad_output = order.sort(grad_output, 1)
         peephole = w_ci is not None
 
-        acts = gates.reshape(steps, batch, 4, size)
-        in_gate, forget_gate, cand, out_gate = acts[:, :, 0], acts[:, :, 1], acts[:, :, 2], acts[:, :, 3]
-        c_prev, c_new = previous_block(cell, reverse), output_block(cell, reverse)
-
-        # The factors of each step's Jacobian that do not depend on the carried gradient, for
-        # all steps at once (pre = pre-activation): coef[:, :, k] = ∂(c_t or h_t)/∂gate_k pre.
-        coef = xp.empty((steps, batch, 4, size), dtype=dtype)
-        tmp = xp.empty((steps, batch, size), dtype=dtype)
-        xp.subtract(1.0, in_gate, out=tmp)  # ∂c_t/∂i_pre = g_t ⊙ i_t (1 - i_t)
-        tmp *= in_gate
-        xp.multiply(tmp, cand, out=coef[:, :, 0])
-        xp.subtract(1.0, forget_gate, out=tmp)  # ∂c_t/∂f_pre = c_{t-1} ⊙ f_t (1 - f_t)
-        tmp *= forget_gate
-        xp.multiply(tmp, c_prev, out=coef[:, :, 1])
-        xp.multiply(cand, cand, out=tmp)  # ∂c_t/∂g_pre = i_t ⊙ (1 - g_t²)
-        xp.subtract(1.0, tmp, out=tmp)
-        xp.multiply(tmp, in_gate, out=coef[:, :, 2])
-        xp.subtract(1.0, out_gate, out=tmp)  # ∂h_t/∂o_pre = tanh(c_t) ⊙ o_t (1 - o_t)
-        tmp *= out_gate
-        xp.multiply(tmp, tanh_cell, out=coef[:, :, 3])
-        # ∂h_t/∂c_t = o_t ⊙ (1 - tanh²(c_t))  [+ w_co ⊙ ∂h_t/∂o_pre through the peephole]
-        cell_from_hidden = xp.multiply(tanh_cell, tanh_cell)
-        xp.subtract(1.0, cell_from_hidden, out=cell_from_hidden)
-        cell_from_hidden *= out_gate
-        # ∂c_t/∂c_{t-1} = f_t  [+ w_ci ⊙ ∂c_t/∂i_pre + w_cf ⊙ ∂c_t/∂f_pre]
-        cell_carry = forget_gate
-        if peephole:
-            cell_from_hidden += coef[:, :, 3] * w_co
-            cell_carry = forget_gate + coef[:, :, 0] * w_ci
-            cell_carry += coef[:, :, 1] * w_cf
-        del tmp
-
+        acts = gates.reshape(steps, batch, 4, size)  # i, f, g, o of every step
         make = xp.zeros if order.batch_sizes is not None else xp.empty
-        grad_gates = make((steps, batch, width), dtype=dtype)
+        grad_gates = make((steps, batch, width), dtype=dtype)  # dL/d(pre-activations)
         grad_acts = grad_gates.reshape(steps, batch, 4, size)
         grad_h = _start(xp, order.sort(grad_h_n, 0), (batch, size), dtype)  # dL/dh_t, carried
         grad_c = _start(xp, order.sort(grad_c_n, 0), (batch, size), dtype)  # dL/dc_t, carried
+        # per-step scratch: each step's factors are derived while its gates are in cache
+        grad_o_buffer = xp.empty((batch, size), dtype=dtype)
         scratch = xp.empty((batch, size), dtype=dtype)
         for t in time_steps(steps, not reverse):
             n = order.active(t, batch)
             if not n:
                 continue
-            dh, dc = grad_h[:n], grad_c[:n]
+            prev, _ = state_slots(reverse, t)
+            dh, dc, c_prev = grad_h[:n], grad_c[:n], cell[prev, :n]
+            act, grad = acts[t, :n], grad_acts[t, :n]
+            in_gate, forget_gate, cand, out_gate = act[:, 0], act[:, 1], act[:, 2], act[:, 3]
+            tanh_c, grad_o, tmp = tanh_cell[t, :n], grad_o_buffer[:n], scratch[:n]
             if grad_output is not None:
                 dh += grad_output[t, :n]  # h_t is both an output and the next step's input
-            xp.multiply(dh, cell_from_hidden[t, :n], out=scratch[:n])
-            dc += scratch[:n]  # dL/dc_t = dL/dc_t|later + dL/dh_t ⊙ ∂h_t/∂c_t
-            xp.multiply(dh, coef[t, :n, 3], out=grad_acts[t, :n, 3])  # dL/do_pre
-            # [dL/di_pre, dL/df_pre, dL/dg_pre] = dL/dc_t ⊙ ∂c_t/∂[i, f, g]_pre
-            xp.multiply(dc[:, None, :], coef[t, :n, :3], out=grad_acts[t, :n, :3])
-            dc *= cell_carry[t, :n]  # dL/dc_{t-1} = dL/dc_t ⊙ ∂c_t/∂c_{t-1}
+            # h_t = o ⊙ tanh(c_t):  dL/do = dL/dh_t ⊙ tanh(c_t)
+            xp.multiply(dh, tanh_c, out=grad_o)
+            # dL/dc_t += dL/dh_t ⊙ o ⊙ (1 - tanh²(c_t)) = (dL/dh_t - dL/do ⊙ tanh(c_t)) ⊙ o
+            xp.multiply(grad_o, tanh_c, out=tmp)
+            xp.subtract(dh, tmp, out=tmp)
+            tmp *= out_gate
+            dc += tmp
+            # the gate derivatives, in place in the gradient rows: σ'(a) = a (1 - a) for
+            # i, f, o and tanh'(a_g) = 1 - g²
+            xp.subtract(1.0, act, out=grad)
+            grad *= act
+            xp.multiply(cand, cand, out=grad[:, 2])
+            xp.subtract(1.0, grad[:, 2], out=grad[:, 2])
+            grad[:, 3] *= grad_o  # dL/do_pre = dL/do ⊙ σ'(o)
+            if peephole:  # o_pre = … + w_co ⊙ c_t
+                xp.multiply(grad[:, 3], w_co, out=tmp)
+                dc += tmp
+            # c_t = f ⊙ c_{t-1} + i ⊙ g:
+            # dL/d[i, f, g]_pre = dL/dc_t ⊙ [g, c_{t-1}, i] ⊙ [σ'(i), σ'(f), tanh'(g)]
+            grad[:, :3] *= dc[:, None, :]
+            grad[:, 0] *= cand
+            grad[:, 1] *= c_prev
+            grad[:, 2] *= in_gate
+            dc *= forget_gate  # dL/dc_{t-1} = dL/dc_t ⊙ f  [+ peephole terms]
+            if peephole:  # i_pre, f_pre = … + w_ci ⊙ c_{t-1}, … + w_cf ⊙ c_{t-1}
+                xp.multiply(grad[:, 0], w_ci, out=tmp)
+                dc += tmp
+                xp.multiply(grad[:, 1], w_cf, out=tmp)
+                dc += tmp
             xp.matmul(grad_gates[t, :n], w_hh, out=dh)  # dL/dh_{t-1} = dL/dgates_t · W_hh
 
         needs = ctx.needs_input_grad
@@ -174,7 +181,9 @@ class LSTMSequence(Function):
         h_prev_flat = previous_block(hidden, reverse).reshape(steps * batch, size)
         _, grad_w_hh, _ = projection_grads(grad_gates, h_prev_flat, w_hh, False, needs[4], False)
         peephole_grads = (None, None, None)
-        if peephole:  # dL/dw_ci = Σ dL/di_pre ⊙ c_{t-1}, dL/dw_cf likewise, dL/dw_co with c_t
+        if peephole:
+            # dL/dw_ci = Σ dL/di_pre ⊙ c_{t-1}, dL/dw_cf likewise, dL/dw_co with c_t
+            c_prev, c_new = previous_block(cell, reverse), output_block(cell, reverse)
             peephole_grads = tuple(
                 (grad_acts[:, :, k] * state).sum(axis=(0, 1)) if need else None
                 for k, state, need in ((0, c_prev, needs[7]), (1, c_prev, needs[8]),
@@ -190,6 +199,12 @@ class LSTMSequence(Function):
             grad_bias.copy() if needs[6] else None,  # b_ih and b_hh enter the same sum
             *peephole_grads,
         )
+
+
+def _half_tanh_to_sigmoid(a):
+    """In place: tanh(x/2) → σ(x) = ½ tanh(x/2) + ½."""
+    a *= 0.5
+    a += 0.5
 
 
 def _start(xp, grad, shape, dtype):
