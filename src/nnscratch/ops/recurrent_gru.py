@@ -53,8 +53,7 @@ class GRUSequence(Function):
         hidden = xp.empty((steps + 1, batch, size), dtype=x.dtype)
         hidden[steps if reverse else 0] = h0
         # W_hn h_{t-1} + b_hn for every step (needed by backward)
-        make = xp.zeros if order.batch_sizes is not None else xp.empty
-        hidden_cand = make((steps, batch, size), dtype=x.dtype) if keep else None
+        hidden_cand = xp.empty((steps, batch, size), dtype=x.dtype) if keep else None
         w_hh_t = xp.ascontiguousarray(w_hh.T)
         recurrent = xp.empty((batch, 3 * size), dtype=x.dtype)
         scratch = xp.empty((batch, size), dtype=x.dtype)
@@ -100,61 +99,61 @@ class GRUSequence(Function):
         size = width // 3
         dtype = gates.dtype
         grad_output = order.sort(grad_output, 1)
-        acts = gates.reshape(steps, batch, 3, size)
-        reset, update, cand = acts[:, :, 0], acts[:, :, 1], acts[:, :, 2]
-        h_prev = previous_block(hidden, reverse)
-
-        # Step Jacobian factors for all steps at once (pre = pre-activation):
-        # ∂h_t/∂n_pre = (1 - z_t) ⊙ (1 - n_t²)
-        cand_grad = xp.multiply(cand, cand)
-        xp.subtract(1.0, cand_grad, out=cand_grad)
-        tmp = xp.subtract(1.0, update)
-        cand_grad *= tmp
-        # coef = ∂h_t/∂[r_pre, z_pre, (W_hn h_{t-1} + b_hn)]
-        coef = xp.empty((steps, batch, 3, size), dtype=dtype)
-        xp.subtract(1.0, reset, out=tmp)  # ∂h_t/∂r_pre = ∂h_t/∂n_pre ⊙ (W_hn h + b_hn) ⊙ r(1-r)
-        tmp *= reset
-        tmp *= hidden_cand
-        xp.multiply(tmp, cand_grad, out=coef[:, :, 0])
-        xp.subtract(1.0, update, out=tmp)  # ∂h_t/∂z_pre = (h_{t-1} - n_t) ⊙ z(1-z)
-        tmp *= update
-        xp.subtract(h_prev, cand, out=coef[:, :, 1])
-        coef[:, :, 1] *= tmp
-        xp.multiply(cand_grad, reset, out=coef[:, :, 2])  # ∂h_t/∂(W_hn h + b_hn) = ∂h_t/∂n_pre ⊙ r
-        del tmp
-
+        acts = gates.reshape(steps, batch, 3, size)  # r, z, n of every step
         make = xp.zeros if order.batch_sizes is not None else xp.empty
-        grad_hidden_gates = make((steps, batch, width), dtype=dtype)  # dL/d(h_{t-1} W_hhᵀ + b_hh)
-        grad_hg = grad_hidden_gates.reshape(steps, batch, 3, size)
-        grad_hidden = make((steps, batch, size), dtype=dtype)  # dL/dh_t of every step
+        # dL/d(x_t W_ihᵀ + b_ih) and dL/d(h_{t-1} W_hhᵀ + b_hh): equal for r and z, not for n
+        grad_input_gates = make((steps, batch, width), dtype=dtype)
+        grad_hidden_gates = make((steps, batch, width), dtype=dtype)
+        grad_in = grad_input_gates.reshape(steps, batch, 3, size)
+        grad_hid = grad_hidden_gates.reshape(steps, batch, 3, size)
         if grad_h_n is None:
-            carry = xp.zeros((batch, size), dtype=dtype)
+            carry = xp.zeros((batch, size), dtype=dtype)  # dL/dh_t from later steps
         else:
             carry = xp.array(order.sort(grad_h_n, 0), dtype=dtype, copy=True, order="C")
+        grad_h_buffer = xp.empty((batch, size), dtype=dtype)
         scratch = xp.empty((batch, size), dtype=dtype)
         for t in time_steps(steps, not reverse):
             n = order.active(t, batch)
             if not n:
                 continue
-            dh = grad_hidden[t, :n]
+            prev, _ = state_slots(reverse, t)
+            act, g_in, g_hid = acts[t, :n], grad_in[t, :n], grad_hid[t, :n]
+            reset, update, cand = act[:, 0], act[:, 1], act[:, 2]
+            h_prev, rec_cand = hidden[prev, :n], hidden_cand[t, :n]
+            dh, tmp = grad_h_buffer[:n], scratch[:n]
             if grad_output is not None:  # h_t is both an output and the next step's input
                 xp.add(carry[:n], grad_output[t, :n], out=dh)
             else:
                 dh[...] = carry[:n]
-            xp.multiply(dh[:, None, :], coef[t, :n], out=grad_hg[t, :n])
-            # dL/dh_{t-1} = dL/dh_t ⊙ z_t + dL/d(h_{t-1} W_hhᵀ) · W_hh
+            # σ'(a) = a (1 - a) for r and z, in place in the gradient rows
+            xp.subtract(1.0, act[:, :2], out=g_hid[:, :2])
+            g_hid[:, :2] *= act[:, :2]
+            # h_t = n + z ⊙ (h_{t-1} - n):  dL/dn_pre = dL/dh_t ⊙ (1 - z) ⊙ (1 - n²)
+            grad_cand = g_in[:, 2]
+            xp.multiply(cand, cand, out=grad_cand)
+            xp.subtract(1.0, grad_cand, out=grad_cand)
+            xp.subtract(1.0, update, out=tmp)
+            tmp *= dh
+            grad_cand *= tmp
+            # dL/dz_pre = dL/dh_t ⊙ (h_{t-1} - n) ⊙ σ'(z)
+            xp.subtract(h_prev, cand, out=tmp)
+            tmp *= dh
+            g_hid[:, 1] *= tmp
+            # n_pre = … + r ⊙ (W_hn h_{t-1} + b_hn):
+            # dL/dr_pre = dL/dn_pre ⊙ (W_hn h_{t-1} + b_hn) ⊙ σ'(r)
+            xp.multiply(grad_cand, rec_cand, out=tmp)
+            g_hid[:, 0] *= tmp
+            xp.multiply(grad_cand, reset, out=g_hid[:, 2])  # dL/d(W_hn h + b_hn) = dL/dn_pre ⊙ r
+            g_in[:, :2] = g_hid[:, :2]
+            # dL/dh_{t-1} = dL/dh_t ⊙ z + dL/d(h_{t-1} W_hhᵀ) · W_hh
             xp.matmul(grad_hidden_gates[t, :n], w_hh, out=carry[:n])
-            xp.multiply(dh, update[t, :n], out=scratch[:n])
-            carry[:n] += scratch[:n]
+            xp.multiply(dh, update, out=tmp)
+            carry[:n] += tmp
 
-        # the input-side gate gradients equal the hidden-side ones for r and z; for n:
-        # dL/dn_pre = dL/dh_t ⊙ ∂h_t/∂n_pre
-        grad_input_gates = grad_hidden_gates.copy()
-        xp.multiply(grad_hidden, cand_grad, out=grad_input_gates.reshape(steps, batch, 3, size)[:, :, 2])
         needs = ctx.needs_input_grad
         grad_x, grad_w_ih, grad_b_ih = projection_grads(
             grad_input_gates, x_flat, w_ih, needs[0], needs[2], needs[4])
-        h_prev_flat = h_prev.reshape(steps * batch, size)
+        h_prev_flat = previous_block(hidden, reverse).reshape(steps * batch, size)
         _, grad_w_hh, grad_b_hh = projection_grads(
             grad_hidden_gates, h_prev_flat, w_hh, False, needs[3], needs[5])
         return (
