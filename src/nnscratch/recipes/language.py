@@ -3,7 +3,7 @@
     char-lm   characters of the default corpus (Python standard-library sources, so that the
               model learns to write Python) or of any UTF-8 file (``text``); ``cell`` rnn, lstm
               or gru. Reports validation loss, perplexity and bits per character. By default it
-              trains for one epoch or 5 minutes (``minutes``), whichever ends first.
+              trains for 5 minutes (``minutes``) or 10 epochs, whichever ends first.
     word-lm   words and punctuation of a UTF-8 file (``text`` is required), PTB-style: one
               ``<eos>`` per line, the ``max_vocab`` most frequent training words, tied weights.
 
@@ -128,7 +128,7 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
     "char-lm",
     "character-level LSTM/GRU/RNN language model; writes Python after minutes on the default "
     "corpus (stdlib sources), or any UTF-8 text with text=FILE",
-    epochs=1, minutes=5.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
+    epochs=10, minutes=5.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
     checkpoint_every=200, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
     layers=1, dropout=0.0, tie_weights=False, corpus_bytes=3_000_000, min_freq=1, max_vocab=0,
 )
