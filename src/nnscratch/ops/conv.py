@@ -21,7 +21,9 @@ K = kH·kW·C columns in (i, j, c) order), ``Wmat[(i, j, c), o] = w[o, c, i, j]`
 
 Layout: the products run channels-last (NHWC), so the rows of ``col`` and of the output are
 contiguous; the output is an NHWC array seen as (N, C, H, W), PyTorch's ``channels_last``.
-The batch is processed in chunks whose ``col`` fits in cache (the full matrix never exists).
+The batch is processed in chunks whose ``col`` fits in cache. When the weight needs a
+gradient, forward keeps ``col`` (up to ``KEEP_COLUMNS_BYTES``) for backward instead of
+gathering it again; otherwise chunks live in a reused scratch buffer.
 """
 
 from __future__ import annotations
