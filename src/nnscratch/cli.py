@@ -110,6 +110,8 @@ TRAIN_FLAGS = {
     "--checkpoint-every": ("checkpoint_every", _positive_int, "STEPS",
                            "save a checkpoint every STEPS steps (and always once per epoch)"),
     "--data": ("data", str, "DIR", "folder of the data set (recipes that read files)"),
+    "--text": ("text", str, "FILE", "UTF-8 text file (char-lm, word-lm)"),
+    "--cell": ("cell", str, "rnn|lstm|gru", "recurrent cell (char-lm, word-lm)"),
 }
 
 
