@@ -84,3 +84,14 @@ def test_foreign_arrays_keep_their_dtype():
     assert ns.tensor(torch.zeros(2, dtype=torch.float64)).dtype == ns.float64
     assert ns.tensor(np.float64(1.5)).dtype == ns.float64
     assert ns.tensor(torch.tensor([1, 2])).dtype == ns.int64
+
+
+def test_contiguous_copies_only_when_needed_and_passes_gradients():
+    x = ns.randn(3, 4, requires_grad=True)
+    assert x.contiguous() is x and x.is_contiguous()
+    transposed = x.t()
+    assert not transposed.is_contiguous()
+    made = transposed.contiguous()
+    assert made.is_contiguous() and np.array_equal(made.numpy(), x.numpy().T)
+    (made * ns.arange(12.0).reshape(4, 3)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(12.0).reshape(4, 3).T)

@@ -274,6 +274,17 @@ class Tensor:
         self._array[...] = source
         return self
 
+    def contiguous(self) -> Tensor:
+        """This tensor if its buffer is C-ordered, else a C-ordered copy (with gradient)."""
+        if self._array.flags.c_contiguous:
+            return self
+        from .ops.device import Contiguous
+
+        return Contiguous.apply(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self._array.flags.c_contiguous)
+
     def clone(self) -> Tensor:
         from .ops.device import Clone
 

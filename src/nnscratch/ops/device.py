@@ -36,3 +36,15 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy
+
+
+class Contiguous(Function):
+    """The same values in a C-ordered buffer (a copy only when the layout differs)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
