@@ -10,7 +10,6 @@ words for word-lm) and the prompt and its continuation are printed.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from .language import read_language_model_files
 
 def load_language_model(run_dir: str | Path, device: str = "cpu") -> tuple[LanguageModel, Any, Any]:
     """The model (weights loaded, eval mode), its vocabulary and tokenizer from a run folder."""
-    from ..train.checkpoint import Checkpointer
     from ..train.run import RunFolder
 
     config, vocab = read_language_model_files(run_dir)
@@ -31,17 +29,7 @@ def load_language_model(run_dir: str | Path, device: str = "cpu") -> tuple[Langu
                           config["num_layers"], cell=config["cell"], dropout=config["dropout"],
                           tie_weights=config["tie_weights"])
     run = RunFolder(run_dir)
-    if run.model_path.exists():
-        from ..serialization import load
-
-        weights = load(run.model_path)
-    else:
-        found = Checkpointer(run.checkpoints).load_latest(backend.CPU)
-        if found is None:
-            raise FileNotFoundError(f"{run.path} has neither model.safetensors nor a valid checkpoint")
-        print(f"note: {run.path} did not complete; using its checkpoint of step {found[0].step}",
-              file=sys.stderr)
-        weights = found[1]["model"]
+    weights = run.final_weights(backend.CPU)
     model.load_state_dict(weights)
     model.to(device).eval()
     options = {"lowercase": config.get("lowercase", False)} if config["level"] == "word" else {}

@@ -8,12 +8,10 @@ generator state of its checkpoint.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from .. import backend
 from ..train.atomic import WriteError
-from ..train.checkpoint import Checkpointer
 from ..train.run import RunFolder, default_run_path
 from ..train.trainer import FitResult, Trainer
 from .registry import Recipe, Settings, SettingsError, Task, check_setting, get_recipe, resolve_settings
@@ -142,18 +140,7 @@ def evaluate(run_dir: str) -> dict[str, float]:
 
 
 def _final_weights(run: RunFolder, device: str) -> Any:
-    if run.model_path.exists():
-        from ..serialization import load
-
-        try:
-            return load(run.model_path, device=device)
-        except ValueError as error:
-            raise SettingsError(str(error)) from None
-    found = Checkpointer(run.checkpoints).load_latest(device)
-    if found is None:
-        raise SettingsError(f"cannot evaluate: {run.path} has neither model.safetensors nor a "
-                            f"valid checkpoint")
-    info, state = found
-    print(f"note: {Path(run.path)} did not complete; evaluating its checkpoint of step "
-          f"{info.step}", file=sys.stderr)
-    return state["model"]
+    try:
+        return run.final_weights(device)
+    except (FileNotFoundError, ValueError) as error:
+        raise SettingsError(f"cannot evaluate: {error}") from None

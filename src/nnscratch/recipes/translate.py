@@ -86,7 +86,6 @@ def load_translator(run_dir: str | Path, device: str = "cpu") -> Translator:
     from ..datasets.parallel import make_tokenizer
     from ..datasets.vocab import Vocab
     from ..models.seq2seq import Seq2Seq
-    from ..train.checkpoint import Checkpointer
     from ..train.run import RunFolder
 
     run = RunFolder(run_dir)
@@ -102,18 +101,7 @@ def load_translator(run_dir: str | Path, device: str = "cpu") -> Translator:
         raise ValueError(f"{config_path} is not a valid seq2seq description ({error})") from None
     source_vocab = Vocab.load(run.path / SOURCE_VOCAB_FILE)
     target_vocab = Vocab.load(run.path / TARGET_VOCAB_FILE)
-    if run.model_path.exists():
-        from ..serialization import load
-
-        weights = load(run.model_path)
-    else:
-        found = Checkpointer(run.checkpoints).load_latest(backend.CPU)
-        if found is None:
-            raise FileNotFoundError(f"{run.path} has neither model.safetensors nor a valid "
-                                    f"checkpoint")
-        print(f"note: {run.path} did not complete; using its checkpoint of step "
-              f"{found[0].step}", file=sys.stderr)
-        weights = found[1]["model"]
+    weights = run.final_weights(backend.CPU)
     model.load_state_dict(weights)
     model.to(device).eval()
     decoding = config.get("decoding", {})

@@ -72,6 +72,24 @@ class RunFolder:
             raise WriteError(f"cannot create run folder {self.path}: "
                              f"{error.strerror or error}") from error
 
+    def final_weights(self, device: Any = "cpu") -> dict:
+        """The run's trained weights: ``model.safetensors``, or for a run that did not
+        complete, its newest valid checkpoint's (said on stderr). FileNotFoundError if neither."""
+        import sys
+
+        from ..serialization import load
+        from .checkpoint import Checkpointer
+
+        if self.model_path.exists():
+            return load(self.model_path, device=device)
+        found = Checkpointer(self.checkpoints).load_latest(device)
+        if found is None:
+            raise FileNotFoundError(f"{self.path} has neither model.safetensors nor a valid checkpoint")
+        info, state = found
+        print(f"note: {self.path} did not complete; using its checkpoint of step {info.step}",
+              file=sys.stderr)
+        return state["model"]
+
     def has_run(self) -> bool:
         return self.config_path.exists() or any(self.checkpoints.glob("step-*.json"))
 
