@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import backend
-from ..cli import UsageError, command
+from ..cli import UsageError, command, non_negative_float, non_negative_int
 from ..datasets.tokenize import get_tokenizer
 from ..models.language_model import LanguageModel
 from .language import read_language_model_files
@@ -61,37 +61,17 @@ def generate_text(run_dir: str | Path, prompt: str = "", length: int = 200, temp
     return shown + text
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a char-lm or word-lm run folder")
     parser.add_argument("--prompt", default="", metavar="TEXT", help="text to continue (default: "
                         "start of a line)")
-    parser.add_argument("--length", type=_count, default=300, metavar="N",
+    parser.add_argument("--length", type=non_negative_int, default=300, metavar="N",
                         help="tokens to generate: characters (char-lm) or words (word-lm)")
-    parser.add_argument("--temperature", type=_non_negative_float, default=0.8, metavar="T",
+    parser.add_argument("--temperature", type=non_negative_float, default=0.8, metavar="T",
                         help="divide the logits by T (< 1 safer, > 1 wilder, 0 most likely)")
-    parser.add_argument("--top-k", dest="top_k", type=_count, default=None, metavar="K",
+    parser.add_argument("--top-k", dest="top_k", type=non_negative_int, default=None, metavar="K",
                         help="draw from the K most likely tokens only")
-    parser.add_argument("--seed", type=_count, default=None, metavar="N",
+    parser.add_argument("--seed", type=non_negative_int, default=None, metavar="N",
                         help="seed of the draws (default: different every time)")
     parser.add_argument("--device", default="cpu", metavar="cpu|cuda", help="where to run")
 
