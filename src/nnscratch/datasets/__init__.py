@@ -22,6 +22,8 @@ _EXPORTS = {
     **dict.fromkeys(["ParallelCorpus", "TranslationPairs"], "parallel"),
     **dict.fromkeys(["DateTranslation"], "dates"),
     **dict.fromkeys(["TimeSeries", "fit_autoregression", "autoregressive_forecast"], "timeseries"),
+    **dict.fromkeys(["make_adding_problem", "make_copy_memory", "make_lag_recall",
+                     "copy_memory_baseline", "ADDING_BASELINE_MSE"], "memory_tasks"),
     **dict.fromkeys(["transforms"], None),
 }
 
