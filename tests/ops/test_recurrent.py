@@ -227,3 +227,20 @@ def test_packed_padded_round_trip_with_gradient():
     upstream = rng.standard_normal((8, 2))
     (back * ns.tensor(upstream)).sum().backward()
     np.testing.assert_array_equal(data.grad.numpy(), upstream)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_backward_twice_with_retain_graph_accumulates(kind):
+    """backward must not overwrite what forward saved: a second pass gives the same grads."""
+    rng = np.random.default_rng(9)
+    x = ns.tensor(rng.standard_normal((STEPS, BATCH, INPUT)), requires_grad=True)
+    states = [ns.tensor(rng.standard_normal((BATCH, HIDDEN))) for _ in range(2 if kind == "lstm" else 1)]
+    weights = _leaves(_weights(kind, rng))
+    outputs = _fused(kind, x, states, weights, True, [5, 3, 4, 2])
+    loss = sum((o * ns.tensor(rng.standard_normal(o.shape))).sum() for o in outputs)
+    loss.backward(retain_graph=True)
+    first = [x.grad.numpy().copy()] + [w.grad.numpy().copy() for w in weights]
+    loss.backward()
+    second = [x.grad.numpy()] + [w.grad.numpy() for w in weights]
+    for a, b in zip(first, second):
+        np.testing.assert_allclose(b, 2 * a, rtol=1e-12, atol=1e-14)

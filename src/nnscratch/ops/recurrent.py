@@ -9,10 +9,13 @@ The kernels themselves live in one file per cell family: ``recurrent_rnn.py`` (t
 - each step is one matrix product ``h_{t-1} @ W_hhᵀ`` for all gates, followed by the gate
   nonlinearities applied in place on slices of that buffer;
 - ``backward`` is BPTT, an explicit loop backwards over time carrying ``dL/dh_{t-1}`` (and
-  ``dL/dc_{t-1}``); every factor of the step Jacobians that does not depend on the carried
-  gradient is precomputed for all steps at once, so a step is a handful of array calls and
-  one matrix product; the weight and input gradients are then single matrix products over
-  all time steps.
+  ``dL/dc_{t-1}``): each step derives its gate derivatives from the saved activations while
+  they are in cache, writes the pre-activation gradients of all gates into one preallocated
+  ``(T, B, G)`` buffer and makes one matrix product ``dgates_t @ W_hh``; the weight, bias and
+  input gradients are then single matrix products over all time steps.
+
+Element-wise work runs in place on slices of preallocated buffers (no per-step allocation);
+everything stays in the input's dtype (float32 end to end).
 
 Variable lengths (packed sequences): a batch element ``b`` with ``lengths[b] = L`` takes part
 only in steps ``t < L``; past its end its state is carried unchanged and its output is zero,
