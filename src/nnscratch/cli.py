@@ -22,7 +22,8 @@ from typing import Any, NoReturn
 
 # modules that register more subcommands when imported (later features add theirs here)
 COMMAND_MODULES: list[str] = ["nnscratch.recipes.generate", "nnscratch.recipes.translate",
-                              "nnscratch.viz.filters", "nnscratch.experiments.command"]
+                              "nnscratch.viz.filters", "nnscratch.experiments.command",
+                              "nnscratch.recipes.caption_files"]
 
 USAGE_ERROR = 2
 
@@ -104,6 +105,7 @@ TRAIN_FLAGS = {
     "--data": ("data", str, "DIR", "folder of the data set (recipes that read files)"),
     "--text": ("text", str, "FILE", "UTF-8 text file (char-lm, word-lm)"),
     "--cell": ("cell", str, "rnn|lstm|gru", "recurrent cell (char-lm, word-lm)"),
+    "--column": ("column", str, "NAME", "column of the CSV file given with --data (forecast)"),
 }
 
 

@@ -1,10 +1,11 @@
 """Recipe ``forecast``: an LSTM/GRU forecaster of a time series against two baselines.
 
 The series is generated (``series = "seasonal"``: two seasonal sines with a trend and noise;
-``"ar"``: an AR(3) process) or read from a CSV file (``--data FILE.csv --set column=NAME``,
-dates parsed from a ``date``-like column). It is split in time (training, validation, test),
-normalised with the training part's mean and standard deviation, and cut into windows of
-``past`` values followed by ``horizon`` values (see datasets/timeseries.py).
+``"ar"``: an AR(3) process) or read from a CSV file (``--data FILE.csv --column NAME``, dates
+parsed from a ``date``-like column or ``date_column``, with ``date_format`` if not ISO 8601).
+It is split in time (training, validation, test), normalised with the training part's mean
+and standard deviation, and cut into windows of ``past`` values followed by ``horizon`` values
+(see datasets/timeseries.py).
 
 Training is one step ahead at every position of a training window (teacher forcing); the
 training ``loss`` is that mean squared error in normalised units. Evaluation forecasts the
@@ -50,7 +51,7 @@ def load_series(settings: Settings) -> TimeSeries:
     if settings.data:
         if not settings.column:
             raise SettingsError("recipe 'forecast' with --data FILE.csv needs the column to "
-                                "forecast: --set column=NAME")
+                                "forecast: --column NAME")
         path = Path(settings.data)
         if not path.is_file():
             raise SettingsError(f"recipe 'forecast': {path} is not a file")
@@ -180,7 +181,7 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
 @recipe(
     "forecast",
     "LSTM/GRU time-series forecaster against last-value and least-squares AR baselines, on a "
-    "generated series or --data FILE.csv --set column=NAME; plots forecasts against the truth",
+    "generated series or --data FILE.csv --column NAME; plots forecasts against the truth",
     epochs=8, batch_size=64, lr=3e-3, log_every=20, clip_grad_norm=1.0, data="", column="",
     date_column="", date_format="", series="seasonal", length=3000, noise=0.1, past=48,
     horizon=24, stride=2, cell="lstm", hidden=48, layers=1, ar_order=12, val_fraction=0.15,

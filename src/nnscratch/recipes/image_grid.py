@@ -36,12 +36,13 @@ def as_displayable(images: numpy.ndarray) -> numpy.ndarray:
 def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
                     titles: Sequence[str] | None = None, normalize_each: bool = False,
                     suptitle: str | None = None, cell_inches: float = 1.0,
-                    row_labels: Sequence[str] | None = None) -> Path:
+                    row_labels: Sequence[str] | None = None,
+                    title_colors: Sequence[str] | None = None) -> Path:
     """Write ``images`` as a grid of ``columns`` per row into the PNG ``path``.
 
     ``normalize_each`` maps every image to its own [min, max] (learned filters); otherwise grey
-    images are shown in [0, 1]. ``titles`` go above each image (wrapped to the cell's width);
-    ``row_labels`` to the left of each row.
+    images are shown in [0, 1]. ``titles`` go above each image (wrapped to the cell's width,
+    in ``title_colors`` when given); ``row_labels`` to the left of each row.
     """
     import matplotlib
 
@@ -77,7 +78,9 @@ def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
         axis.imshow(picture, cmap="gray" if picture.ndim == 2 else None, vmin=0.0, vmax=1.0,
                     interpolation="nearest")
         if titles is not None:
-            axis.set_title("\n".join(textwrap.wrap(titles[index], width_chars)), fontsize=7)
+            color = title_colors[index] if title_colors is not None else "black"
+            axis.set_title("\n".join(textwrap.wrap(titles[index], width_chars)), fontsize=7,
+                           color=color)
         if row_labels is not None and index % columns == 0 and index // columns < len(row_labels):
             axis.set_ylabel(row_labels[index // columns], fontsize=8)
     if suptitle:

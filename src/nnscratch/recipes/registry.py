@@ -104,7 +104,7 @@ RECIPES: dict[str, Recipe] = {}
 # modules that register recipes when imported; a new recipe adds its module here
 RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language", "nnscratch.recipes.cnn",
                   "nnscratch.recipes.seq2seq", "nnscratch.recipes.autoencoder", "nnscratch.recipes.rbm",
-                  "nnscratch.recipes.forecast"]
+                  "nnscratch.recipes.forecast", "nnscratch.recipes.caption"]
 
 
 def recipe(name: str, description: str, **defaults: Any) -> Callable:

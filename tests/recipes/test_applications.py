@@ -1,0 +1,166 @@
+"""Recipes caption-shapes, autoencoder, rbm and forecast in short modes, end to end through the
+CLI in subprocesses (files written, summary parses, pictures are PNGs), and `nnscratch caption`."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from nnscratch.datasets.shapes import CAPTION_WORDS, Shapes
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ENVIRONMENT = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+
+
+def cli(*args, cwd, timeout=240):
+    return subprocess.run([sys.executable, "-m", "nnscratch", *map(str, args)], cwd=cwd,
+                          env=ENVIRONMENT, capture_output=True, text=True, timeout=timeout)
+
+
+def train(cwd, recipe, *flags, settings=()):
+    options = [item for name, value in dict(settings).items() for item in ("--set", f"{name}={value}")]
+    result = cli("train", recipe, "--out", "run", "--quiet", *flags, *options, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((cwd / "run" / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["recipe"] == recipe
+    return cwd / "run", summary["final"]
+
+
+def assert_png(path):
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, path
+
+
+def assert_usage_error(result, *words):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+# ---------------------------------------------------------------------------- caption-shapes
+@pytest.fixture(scope="module")
+def caption_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("caption")
+    return train(cwd, "caption-shapes", "--steps", 4, "--batch-size", 16, settings={
+        "train_size": 64, "val_size": 0, "test_size": 24, "grid": 4, "width": 4, "hidden": 16,
+        "embedding_dim": 8, "beam_size": 2, "plots": "false"})
+
+
+def test_caption_shapes_reports_exact_match_and_bleu(caption_run):
+    run, final = caption_run
+    assert set(final) == {"loss", "exact_match", "bleu"}
+    assert 0 <= final["exact_match"] <= 1 and 0 <= final["bleu"] <= 100 and final["loss"] > 0
+    assert_png(run / "captions.png")
+    config = json.loads((run / "captioner.json").read_text())
+    assert config["decoding"] == {"beam_size": 2, "length_penalty": 0.0}
+    assert config["model"]["channels"] == [4, 8, 16]
+    assert json.loads((run / "vocab.json").read_text())["tokens"][4:] == list(CAPTION_WORDS)
+
+
+def test_caption_command_prints_a_caption_per_image(caption_run, tmp_path):
+    import matplotlib.image
+
+    run, _ = caption_run
+    images = Shapes(2, image_size=32, seed=9).data.transpose(0, 2, 3, 1)
+    matplotlib.image.imsave(tmp_path / "one.png", images[0])
+    grey = images[1].mean(axis=2).astype(np.uint8)
+    matplotlib.image.imsave(tmp_path / "two.png", np.kron(grey, np.ones((2, 2), np.uint8)), cmap="gray")
+    single = cli("caption", run, "one.png", cwd=tmp_path)
+    assert single.returncode == 0, single.stderr
+    assert len(single.stdout.splitlines()) == 1
+    assert set(single.stdout.split()) <= set(CAPTION_WORDS)
+    both = cli("caption", run, "one.png", "two.png", "--beam", 1, cwd=tmp_path)  # 64x64 is resized
+    assert both.returncode == 0, both.stderr
+    lines = both.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("one.png: ") and lines[1].startswith("two.png: ")
+
+
+def test_caption_command_errors(caption_run, tmp_path):
+    run, _ = caption_run
+    (tmp_path / "notes.png").write_text("not an image")
+    assert_usage_error(cli("caption", tmp_path, "x.png", cwd=tmp_path), "not a caption-shapes run")
+    assert_usage_error(cli("caption", run, "notes.png", cwd=tmp_path), "notes.png")
+    assert_usage_error(cli("caption", run, "missing.png", cwd=tmp_path), "missing.png")
+    assert_usage_error(cli("caption", run, "notes.png", "--beam", 0, cwd=tmp_path), "--beam")
+
+
+# ---------------------------------------------------------------------------- autoencoder
+@pytest.mark.parametrize("model, noise", [("dense", 0.0), ("conv", 0.3)])
+def test_autoencoder_reports_reconstruction_and_probes(tmp_path, model, noise):
+    run, final = train(tmp_path, "autoencoder", "--steps", 3, settings={
+        "model": f'"{model}"', "noise": noise, "train_size": 240, "val_size": 40, "test_size": 60,
+        "probe_size": 120, "hidden": 16, "code": 4, "channels": 2})
+    assert set(final) == {"loss", "reconstruction_mse", "feature_accuracy", "pixel_accuracy"}
+    assert 0 < final["reconstruction_mse"] < 1
+    assert math.isclose(final["reconstruction_mse"], final["loss"], rel_tol=1e-5)  # the loss is MSE
+    for name in ("feature_accuracy", "pixel_accuracy"):
+        assert 0 <= final[name] <= 1
+    for picture in ("reconstructions.png", "features.png", "plots/loss.png"):
+        assert_png(run / picture)
+
+
+def test_autoencoder_names_missing_mnist_files(tmp_path):
+    result = cli("train", "autoencoder", "--data", tmp_path, "--out", "run", cwd=tmp_path)
+    assert_usage_error(result, "train-images-idx3-ubyte", str(tmp_path))
+
+
+# ---------------------------------------------------------------------------- rbm
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_rbm_reports_pseudo_likelihood_and_probes(tmp_path, method):
+    run, final = train(tmp_path, "rbm", "--steps", 3, settings={
+        "method": f'"{method}"', "chains": 20, "train_size": 240, "val_size": 40, "test_size": 60,
+        "probe_size": 120, "hidden": 16, "sample_steps": 7})
+    assert set(final) == {"loss", "reconstruction_mse", "pseudo_likelihood", "feature_accuracy",
+                          "pixel_accuracy"}
+    assert 0 < final["reconstruction_mse"] < 1
+    # log pseudo-likelihood of 784 binary pixels: negative, and above a coin flip's 784·log ½
+    assert 784 * math.log(0.5) - 1 < final["pseudo_likelihood"] < 0
+    assert 0 <= final["feature_accuracy"] <= 1 and 0 <= final["pixel_accuracy"] <= 1
+    for picture in ("filters.png", "samples.png"):
+        assert_png(run / picture)
+
+
+# ---------------------------------------------------------------------------- forecast
+SMALL_FORECAST = {"past": 12, "horizon": 4, "hidden": 8, "ar_order": 3}
+
+
+def test_forecast_on_a_generated_series(tmp_path):
+    run, final = train(tmp_path, "forecast", "--epochs", 1, "--cell", "gru",
+                       settings={**SMALL_FORECAST, "length": 400})
+    assert set(final) == {"loss", "forecast_mse", "last_value_mse", "ar_mse"}
+    assert all(value > 0 for value in final.values())
+    assert_png(run / "forecast.png")
+    config = json.loads((run / "forecaster.json").read_text())
+    assert config["model"]["cell"] == "gru" and config["horizon"] == 4
+
+
+def test_forecast_on_a_csv_file_and_its_baseline(tmp_path):
+    rng = np.random.default_rng(0)
+    values = np.cumsum(rng.standard_normal(300)) + 50.0
+    start = datetime(2020, 1, 1)
+    lines = ["date,price,volume"] + [f"{start + timedelta(hours=6 * step):%Y-%m-%d %H:%M},{v:.6f},{step}"
+                                     for step, v in enumerate(values)]
+    (tmp_path / "prices.csv").write_text("\n".join(lines) + "\n")
+    run, final = train(tmp_path, "forecast", "--epochs", 1, "--data", "prices.csv", "--column", "price",
+                       settings=SMALL_FORECAST)
+    assert_png(run / "forecast.png")
+    # the last-value baseline computed here from the file: every window whose 4 future values
+    # lie in the last 15% of the series, forecast by the value just before them
+    x = np.round(values, 6)
+    test_start, horizon = len(x) - round(0.15 * len(x)), 4
+    errors = [(x[s:s + horizon] - x[s - 1]) ** 2 for s in range(test_start, len(x) - horizon + 1)]
+    assert math.isclose(final["last_value_mse"], float(np.mean(errors)), rel_tol=1e-4)
+
+
+def test_forecast_csv_errors_are_usage_errors(tmp_path):
+    (tmp_path / "prices.csv").write_text("date,price\n2021-01-01,1\n2021-01-02,oops\n")
+    assert_usage_error(cli("train", "forecast", "--data", "prices.csv", "--column", "close", cwd=tmp_path),
+                       "no column 'close'", "['date', 'price']")
+    assert_usage_error(cli("train", "forecast", "--data", "prices.csv", "--column", "price", cwd=tmp_path),
+                       "line 3", "'oops'")
+    assert_usage_error(cli("train", "forecast", "--data", "prices.csv", cwd=tmp_path), "--column NAME")
