@@ -2,6 +2,7 @@
 
 import pytest
 
+import nnscratch as ns
 from nnscratch.cli import main
 from nnscratch.experiments import EXPERIMENTS, experiment_module
 
@@ -39,3 +40,10 @@ def test_each_experiment_has_quick_and_full_settings(name):
 def test_unknown_module_name_raises():
     with pytest.raises(ValueError, match="unknown experiment"):
         experiment_module("nope")
+
+
+@pytest.mark.skipif(ns.cuda.is_available(), reason="a GPU is present")
+def test_cuda_without_a_gpu_is_a_usage_error(tmp_path, capsys):
+    assert main(["experiment", "dropout", "--quick", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    assert "GPU" in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()
