@@ -182,7 +182,7 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
     "forecast",
     "LSTM/GRU time-series forecaster against last-value and least-squares AR baselines, on a "
     "generated series or --data FILE.csv --column NAME; plots forecasts against the truth",
-    epochs=8, batch_size=64, lr=3e-3, log_every=20, clip_grad_norm=1.0, data="", column="",
+    epochs=20, batch_size=64, lr=3e-3, log_every=20, clip_grad_norm=1.0, data="", column="",
     date_column="", date_format="", series="seasonal", length=3000, noise=0.1, past=48,
     horizon=24, stride=2, cell="lstm", hidden=48, layers=1, ar_order=12, val_fraction=0.15,
     test_fraction=0.15,
