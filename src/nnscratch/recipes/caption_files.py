@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,9 +65,7 @@ class Captioning:
 
 def load_captioning(run_dir: str | Path, device: str = "cpu") -> Captioning:
     """The captioner of a run folder (final weights, or its newest valid checkpoint)."""
-    from .. import backend
     from ..models.captioner import Captioner
-    from ..train.checkpoint import Checkpointer
     from ..train.run import RunFolder
 
     run = RunFolder(run_dir)
@@ -82,17 +79,7 @@ def load_captioning(run_dir: str | Path, device: str = "cpu") -> Captioning:
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{config_path} is not a valid captioner description ({error})") from None
     vocab = Vocab.load(run.path / VOCAB_FILE)
-    if run.model_path.exists():
-        from ..serialization import load
-
-        weights = load(run.model_path)
-    else:
-        found = Checkpointer(run.checkpoints).load_latest(backend.CPU)
-        if found is None:
-            raise FileNotFoundError(f"{run.path} has neither model.safetensors nor a valid checkpoint")
-        print(f"note: {run.path} did not complete; using its checkpoint of step {found[0].step}",
-              file=sys.stderr)
-        weights = found[1]["model"]
+    weights = run.final_weights()
     model.load_state_dict(weights)
     model.to(device).eval()
     return Captioning(model, vocab, **decoding)
