@@ -95,9 +95,9 @@ def test_autoencoder_reports_reconstruction_and_probes(tmp_path, model, noise):
     run, final = train(tmp_path, "autoencoder", "--steps", 3, settings={
         "model": f'"{model}"', "noise": noise, "train_size": 240, "val_size": 40, "test_size": 60,
         "probe_size": 120, "hidden": 16, "code": 4, "channels": 2})
-    assert set(final) == {"loss", "reconstruction_mse", "feature_accuracy", "pixel_accuracy"}
-    assert 0 < final["reconstruction_mse"] < 1
-    assert math.isclose(final["reconstruction_mse"], final["loss"], rel_tol=1e-5)  # the loss is MSE
+    assert set(final) == {"loss", "mse", "feature_accuracy", "pixel_accuracy"}
+    assert 0 < final["mse"] < 1
+    assert math.isclose(final["mse"], final["loss"], rel_tol=1e-5)  # the loss is MSE
     for name in ("feature_accuracy", "pixel_accuracy"):
         assert 0 <= final[name] <= 1
     for picture in ("reconstructions.png", "features.png", "plots/loss.png"):

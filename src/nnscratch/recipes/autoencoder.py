@@ -6,7 +6,7 @@ Images are generated shapes, or MNIST with ``--data DIR`` (see image_data.py). `
 or Gaussian with ``noise_type = "gaussian"``). The loss is the mean squared error between the
 reconstruction and the clean image. ``summary.json``'s ``final`` holds:
 
-    reconstruction_mse   mean squared error per pixel of the test reconstructions
+    mse                  mean squared error per pixel of the test reconstructions
     feature_accuracy     test accuracy of softmax regression trained on the codes
     pixel_accuracy       the same classifier on the raw pixels
 
@@ -39,7 +39,6 @@ from .registry import Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 500
 RECONSTRUCTIONS_FILE, FEATURES_FILE = "reconstructions.png", "features.png"
-register_figures(["reconstruction_mse"], higher_is_better=False)
 register_figures(["feature_accuracy", "pixel_accuracy"], higher_is_better=True)
 
 
@@ -70,8 +69,7 @@ def forward(model: Any, batch: Any, state: Any) -> tuple[Any, Tensor, None]:
         return model(images), images, None
     images = batch["images"]
     reconstruction = model(images)
-    difference = reconstruction.array - images.array
-    figures = {"reconstruction_mse": (float((difference * difference).mean()), difference.size)}
+    figures = {}
     probe = batch["probe"]
     if probe is not None:
         figures["feature_accuracy"] = (probe.feature_accuracy(codes(model)), 1)
@@ -163,7 +161,7 @@ def autoencoder(settings: Settings) -> Task:
                               batch_size=settings.batch_size, shuffle=True),
         val_data=eval_batches(val, None) if len(val) else None,
         test_data=eval_batches(data.test_images, probe),
-        metrics=["loss", "reconstruction_mse", "feature_accuracy", "pixel_accuracy"],
+        metrics=["loss", "mse", "feature_accuracy", "pixel_accuracy"],
         monitor="loss",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
         make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),

@@ -154,6 +154,7 @@ class MeanSquaredError(Metric):
         self.reset()
 
     def update(self, output: Any, target: Any, loss: Any, count: int) -> None:
+        output = getattr(output, "output", output)  # a recipe's Measured wraps the bare output
         difference = _array(output) - _array(target)
         self.squared = self.squared + (difference * difference).sum()
         self.total += difference.size
