@@ -123,6 +123,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="cpu: process CPU time, steadier on a busy machine (use 1 thread)")
+    parser.add_argument("--statistic", choices=["median", "min"], default="median",
+                        help="min: each process's fastest step (filters out a busy machine's stalls)")
     parser.add_argument("--child", choices=["nnscratch", "torch"])
     parser.add_argument("--profile", metavar="CASE", choices=list(CASES))
     args = parser.parse_args()
@@ -133,15 +135,15 @@ def main() -> int:
     if args.profile:
         profile(args.profile, args.threads)
         return 0
-    print(f"forward + backward, {args.threads} threads, {args.clock} clock, median of "
-          f"{args.rounds} rounds x {args.repeats} steps")
+    print(f"forward + backward, {args.threads} threads, {args.clock} clock, median over "
+          f"{args.rounds} rounds of each process's {args.statistic} of {args.repeats} steps")
     print(f"{'case':<10} {'nnscratch ms':>13} {'torch ms':>10} {'ratio':>7}")
     for case in cases:
         medians: dict = {"nnscratch": [], "torch": []}
         for round_index in range(args.rounds):
             order = ("nnscratch", "torch") if round_index % 2 == 0 else ("torch", "nnscratch")
             for side in order:
-                medians[side].append(_run_child(side, case, args)["median"])
+                medians[side].append(_run_child(side, case, args)[args.statistic])
         ours = statistics.median(medians["nnscratch"]) * 1e3
         theirs = statistics.median(medians["torch"]) * 1e3
         print(f"{case:<10} {ours:>13.1f} {theirs:>10.1f} {ours / theirs:>7.2f}", flush=True)

@@ -194,16 +194,25 @@ def test_input_without_grad_gets_none_and_float32_is_kept():
     assert all(w.grad.dtype == ns.float32 for w in weights)
 
 
-def test_no_graph_without_grad():
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("bias", [True, False])
+def test_inference_path_equals_training_path(kind, bias):
+    """Without a graph the kernels keep less; the results must not change."""
     rng = np.random.default_rng(7)
-    arrays = [rng.standard_normal((STEPS, BATCH, INPUT)), rng.standard_normal((BATCH, HIDDEN)),
-              rng.standard_normal((BATCH, HIDDEN)), *_weights("lstm", rng)]
+    states = [rng.standard_normal((BATCH, HIDDEN)) for _ in range(2 if kind == "lstm" else 1)]
+    arrays = [rng.standard_normal((STEPS, BATCH, INPUT)), *states]
+    weights = _weights(kind, rng, bias)
     with ns.no_grad():
-        out = LSTMSequence.apply(*_leaves(arrays), None, None, None)
+        out = _fused(kind, *_split(_leaves(arrays + weights), len(states)), False, [5, 2, 4, 1])
     assert not any(o.requires_grad for o in out)
-    expected = LSTMSequence.apply(*[ns.tensor(a) for a in arrays], None, None, None)
+    expected = _fused(kind, *_split(_leaves(arrays + weights), len(states)), False, [5, 2, 4, 1])
+    assert all(o.requires_grad for o in expected)
     for a, b in zip(out, expected):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def _split(leaves: list, n_states: int) -> tuple:
+    return leaves[0], leaves[1:1 + n_states], leaves[1 + n_states:]
 
 
 def test_batch_order_sizes_and_permutation():
