@@ -202,6 +202,20 @@ def load_torch(model: Any, weights: dict) -> None:
     model.load_state_dict({name: torch.from_numpy(array) for name, array in weights.items()})
 
 
+def builders(build: Callable[..., Step]) -> tuple[Callable[[dict, str], Step], Callable[[dict, str], Step]]:
+    """The nnscratch and PyTorch builders of one ``build(fw, synchronize, load, config, device)``."""
+
+    def build_nnscratch(config: dict, device: str) -> Step:
+        ns, synchronize = nnscratch_step_parts(device)
+        return build(ns, synchronize, load_nnscratch, config, device)
+
+    def build_torch(config: dict, device: str) -> Step:
+        torch, synchronize = torch_step_parts(device)
+        return build(torch, synchronize, load_torch, config, device)
+
+    return build_nnscratch, build_torch
+
+
 def scalar_loss(loss: Any) -> float:
     """A 0-d loss tensor of either framework as a Python float."""
     return float(loss.item())

@@ -12,11 +12,8 @@ from . import cnn
 from .base import (
     Step,
     Workload,
+    builders,
     cross_entropy_numpy,
-    load_nnscratch,
-    load_torch,
-    nnscratch_step_parts,
-    torch_step_parts,
 )
 
 REQUIRES = tuple(name for name in cnn.REQUIRES if name not in ("nn.CrossEntropyLoss", "optim.SGD"))
@@ -42,14 +39,7 @@ def _build(fw: Any, synchronize: Any, load: Any, config: dict, device: str) -> S
     return Step(run, loss_of, synchronize, model, {"x": x, "y": y})
 
 
-def build_nnscratch(config: dict, device: str) -> Step:
-    ns, synchronize = nnscratch_step_parts(device)
-    return _build(ns, synchronize, load_nnscratch, config, device)
-
-
-def build_torch(config: dict, device: str) -> Step:
-    torch, synchronize = torch_step_parts(device)
-    return _build(torch, synchronize, load_torch, config, device)
+build_nnscratch, build_torch = builders(_build)
 
 
 WORKLOAD = Workload(

@@ -11,14 +11,11 @@ from typing import Any
 from .base import (
     Step,
     Workload,
+    builders,
     integers,
     linear_weights,
-    load_nnscratch,
-    load_torch,
-    nnscratch_step_parts,
     normal,
     scalar_loss,
-    torch_step_parts,
 )
 
 SIZES = {
@@ -81,14 +78,7 @@ def _build(fw: Any, synchronize: Any, load: Any, config: dict, device: str) -> S
     return Step(training_step(fw, model, x, y), scalar_loss, synchronize, model, {"x": x, "y": y})
 
 
-def build_nnscratch(config: dict, device: str) -> Step:
-    ns, synchronize = nnscratch_step_parts(device)
-    return _build(ns, synchronize, load_nnscratch, config, device)
-
-
-def build_torch(config: dict, device: str) -> Step:
-    torch, synchronize = torch_step_parts(device)
-    return _build(torch, synchronize, load_torch, config, device)
+build_nnscratch, build_torch = builders(_build)
 
 
 WORKLOAD = Workload(
