@@ -81,7 +81,6 @@ positive_int = bounded_number(int, 0, False, "a positive integer")
 non_negative_int = bounded_number(int, 0, True, "an integer >= 0")
 positive_float = bounded_number(float, 0, False, "a positive number")
 non_negative_float = bounded_number(float, 0, True, "a number >= 0")
-_non_negative_int = non_negative_int  # TODO(lead): drop once experiments/command.py imports the public name
 
 
 def _device(text: str) -> str:
