@@ -5,7 +5,8 @@ import pytest
 from nnscratch.experiments import run_experiment
 from nnscratch.experiments.truncated_bptt import Settings
 
-SMALL = Settings(lag=10, windows=(5, 20), hidden_size=32, stream_length=120, batches=60, eval_every=10)
+SMALL = Settings(lag=10, windows=(5, 20), hidden_size=32, stream_length=120, batches=60, eval_every=10,
+                 forget_bias=0.0)
 
 
 @pytest.fixture(scope="module")

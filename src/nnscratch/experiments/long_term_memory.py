@@ -28,6 +28,7 @@ from .sequence_models import (
     ARCHITECTURES,
     LABELS,
     SequenceModel,
+    add_forget_bias,
     evaluate_in_batches,
     train_on_generator,
 )
@@ -99,9 +100,7 @@ def train_one(task_name: str, length: int, architecture: str, settings: Settings
     test_inputs, test_targets = task["make"](settings.test_size)
     backend.manual_seed(derived_seed(seed, task_name, length, architecture))
     model = SequenceModel(architecture, hidden_size=settings.hidden_size, **task["model"])
-    if architecture in ("lstm", "peephole-lstm") and settings.forget_bias:
-        hidden = settings.hidden_size
-        model.recurrent.bias_ih_l0.array[hidden:2 * hidden] += settings.forget_bias  # gates i, f, g, o
+    add_forget_bias(model, settings.forget_bias)
     model.to(device)
     adding = task_name == "adding"
     curve = train_on_generator(
