@@ -36,6 +36,7 @@ CLAIM = ("When the product of a recurrent network's Jacobians grows with the seq
          "weights off the loss surface; rescaling the gradient when its norm exceeds a threshold "
          "keeps training stable at the same learning rate (Pascanu, Mikolov & Bengio 2013).")
 DIVERGED = 1e6  # a loss above this (or not finite) ends a run: the weights are lost
+LOSS_AXIS_TOP = 10.0
 
 
 @dataclass
@@ -131,17 +132,20 @@ def run(settings: Settings, out: Path, device: str = "cpu", seed: int = 0) -> Re
 
     panels = [Panel("gradient norm before clipping", "step", "‖∇L‖", log_y=True),
               Panel(f"loss (mean over {settings.window} steps)", "step", "MSE", log_y=True,
-                    references=[("baseline 0.167", ADDING_BASELINE_MSE)], y_limits=(None, 10.0))]
+                    references=[("baseline 0.167", ADDING_BASELINE_MSE)], y_limits=(None, LOSS_AXIS_TOP))]
     for name, values in runs.items():
         panels[0].curves.append(Curve(labels[name], range(1, len(values["grad_norms"]) + 1),
                                       values["grad_norms"], {"linewidth": 0.6, "alpha": 0.8}))
-        label = labels[name] + (f" (diverged at step {values['diverged_at']})"
-                                if values["diverged_at"] else "")
-        panels[1].curves.append(Curve(label, values["window_steps"], values["window_loss"]))
+        if values["diverged_at"]:  # an × on the top edge where the run was lost
+            panels[1].curves.append(Curve(f"{labels[name]}: diverged at step {values['diverged_at']}",
+                                          [values["diverged_at"]], [LOSS_AXIS_TOP * 0.7],
+                                          {"marker": "x", "markersize": 10, "linestyle": "none"}))
+        else:
+            panels[1].curves.append(Curve(labels[name], values["window_steps"], values["window_loss"]))
     save_panels(out / "clipping.png", panels)
     report.figures.append(("clipping.png", "Gradient norm at every step (before clipping) and the "
-                           "training loss on fresh batches, for the three runs; a curve that stops "
-                           "early diverged."))
+                           "training loss on fresh batches, for the three runs; × marks the step "
+                           "where a run diverged."))
 
     report.setup += [
         f"Adding problem with T = {settings.length}; IRNN of {settings.hidden_size} ReLU units "
