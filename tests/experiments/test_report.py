@@ -78,3 +78,4 @@ def test_derived_seed_is_stable_and_distinguishes_runs():
     assert derived_seed(0, "adding", 100, "lstm") == derived_seed(0, "adding", 100, "lstm")
     assert derived_seed(0, "adding", 100, "lstm") != derived_seed(1, "adding", 100, "lstm")
     assert derived_seed(0, "adding", 100, "lstm") != derived_seed(0, "adding", 100, "gru")
+
