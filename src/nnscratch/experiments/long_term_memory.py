@@ -140,9 +140,9 @@ def run(settings: Settings, out: Path, device: str = "cpu", seed: int = 0) -> Re
 
 _CAPTIONS = {
     "adding": "Adding problem: test MSE during training at each length (dashed: the baseline "
-              "0.167 of always answering 1), and the final test MSE against T.",
+              "0.167 of always answering 1), and (with several lengths) the final test MSE against T.",
     "copy": "Copy memory: test cross-entropy during training at each delay T (dashed: the "
-            "baseline 10·log 8/(T+20)), and the final value against T.",
+            "baseline 10·log 8/(T+20)), and (with several delays) the final value against T.",
 }
 _METRIC = {"adding": "test MSE", "copy": "test cross-entropy"}
 
@@ -195,6 +195,9 @@ def _plot_task(path: Path, task_name: str, task_results: dict, settings: Setting
                                       result["curve"]["test"]))
         panels.append(panel)
     lengths = [int(length) for length in task_results]
+    if len(lengths) < 2:  # a single length: the learning curves say it all
+        save_panels(path, panels)
+        return
     final = Panel(f"{task_name}: final score", "T", _METRIC[task_name], log_y=True)
     for architecture in settings.architectures:
         final.curves.append(Curve(LABELS[architecture], lengths,
