@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 # modules that register more subcommands when imported (later features add theirs here)
 COMMAND_MODULES: list[str] = ["nnscratch.recipes.generate", "nnscratch.recipes.translate",
                               "nnscratch.viz.filters", "nnscratch.experiments.command",
-                              "nnscratch.recipes.caption_files"]
+                              "nnscratch.recipes.caption_files", "nnscratch.bench"]
 
 USAGE_ERROR = 2
 
@@ -38,17 +38,20 @@ class Command:
     help: str
     run: Callable[[argparse.Namespace], int]
     configure: Callable[[argparse.ArgumentParser], None]
+    passthrough: bool = False  # the arguments after the name go to run() unparsed, as args.options
 
 
 COMMANDS: dict[str, Command] = {}
 
 
 def command(name: str, help: str,  # noqa: A002 - argparse's word
-            configure: Callable[[argparse.ArgumentParser], None] | None = None) -> Callable:
-    """Register ``run(args) -> exit code`` as ``nnscratch NAME``."""
+            configure: Callable[[argparse.ArgumentParser], None] | None = None,
+            passthrough: bool = False) -> Callable:
+    """Register ``run(args) -> exit code`` as ``nnscratch NAME``; with ``passthrough`` the
+    arguments after NAME reach ``run`` unparsed as ``args.options`` (a wrapped tool's own)."""
 
     def register(run: Callable[[argparse.Namespace], int]) -> Callable:
-        COMMANDS[name] = Command(name, help, run, configure or (lambda parser: None))
+        COMMANDS[name] = Command(name, help, run, configure or (lambda parser: None), passthrough)
         return run
 
     return register
@@ -253,7 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .recipes.registry import SettingsError
 
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        wrapped = COMMANDS.get(argv[0]) if argv else None
+        if wrapped is not None and wrapped.passthrough:
+            return wrapped.run(argparse.Namespace(command=wrapped.name, options=argv[1:]))
+        args = parser.parse_args(argv)
         if getattr(args, "run", None) is None:
             raise UsageError("nnscratch: name a command: " + ", ".join(COMMANDS)
                              + " (see nnscratch --help)")
