@@ -25,7 +25,7 @@ from .creation import (
 )
 from .functions import (
     abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip,
-    concat, cos, div, dot, exp, expand, flatten, gather, index_select, log, log_softmax,
+    concat, cos, div, dot, einsum, exp, expand, flatten, gather, index_select, log, log_softmax,
     logsumexp, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, narrow, neg,
     outer, permute, pow, prod, relu, repeat, reshape, rsqrt, sigmoid, sin, softmax, split,
     sqrt, squeeze, stack, std, sub, sum, t, tanh, transpose, unbind, unsqueeze, var, where,

@@ -15,6 +15,7 @@ import numpy
 
 from . import backend
 from .ops import activation, arithmetic, elementwise, indexing, reduction
+from .ops import einsum as einsum_ops
 from .ops import shape as shape_ops
 from .tensor import Tensor, to_array, unwrap_index
 
@@ -579,8 +580,22 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return matmul(a, b)
 
 
-def einsum(*_: Any) -> Tensor:
-    raise NotImplementedError("einsum is not part of nnscratch; compose matmul and permute")
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation, as ``torch.einsum(equation, *operands)`` or ``(equation, [a, b])``.
+
+    ``einsum('bij,bjk->bik', a, b)`` is a batched matmul: labels shared by operands multiply,
+    labels left out of the output are summed (see ``ops/einsum.py``).
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    tensors = [as_tensor(x) for x in operands]
+    if len({type(t._array) for t in tensors}) > 1 or len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(
+            f"einsum(): operands must share one device and dtype, got "
+            f"{[(str(t.device), str(t.dtype)) for t in tensors]} (equation {equation!r})"
+        )
+    plan = einsum_ops.parse_equation(equation, [tuple(t.shape) for t in tensors])
+    return einsum_ops.Einsum.apply(*tensors, plan=plan)
 
 
 # ---------------------------------------------------------------------------- methods
