@@ -129,10 +129,22 @@ def test_cross_entropy_float32_stays_float32(rng):
         x.grad = None
 
 
-def test_backward_twice_with_retain_graph_accumulates(rng):
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_backward_twice_with_retain_graph_accumulates(rng, smoothing, weighted, reduction):
+    # without retain_graph the backward writes its gradient over the saved softmax; with it,
+    # the second backward must still see the softmax intact
     x = ns.tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    loss = F.cross_entropy(x, ns.tensor([0, 1, 2]), label_smoothing=0.2)
+    weight = ns.tensor(rng.random(4)) if weighted else None
+    loss = F.cross_entropy(x, ns.tensor([0, 1, 2]), weight=weight, label_smoothing=smoothing,
+                           reduction=reduction).sum()
     loss.backward(retain_graph=True)
     first = x.grad.numpy().copy()
     loss.backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12)
+    reference = torch.tensor(x.numpy(), requires_grad=True)
+    torch.nn.functional.cross_entropy(
+        reference, torch.tensor([0, 1, 2]), label_smoothing=smoothing, reduction=reduction,
+        weight=None if weight is None else torch.tensor(weight.numpy())).sum().backward()
+    np.testing.assert_allclose(first, reference.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -45,8 +45,8 @@ def backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
     grads[root._node][root._output_index] = grad
     ready = [root._node]
     assigned: set = set()
-    previous = _State.enabled
-    _State.enabled = False
+    previous, previous_retain = _State.enabled, _State.retain_graph
+    _State.enabled, _State.retain_graph = False, retain_graph
     try:
         while ready:
             node = ready.pop()
@@ -89,7 +89,7 @@ def backward(root: Any, grad: Any, retain_graph: bool = False) -> None:
                     else:  # no gradient flowed into it: nothing to do below it
                         _skip(parent, pending, grads, ready, retain_graph)
     finally:
-        _State.enabled = previous
+        _State.enabled, _State.retain_graph = previous, previous_retain
 
 
 def _skip(node: Any, pending: dict, grads: dict, ready: list, retain_graph: bool) -> None:

@@ -42,6 +42,12 @@ class Function:
     def saved_tensors(self) -> tuple:
         return self.saved
 
+    @property
+    def may_overwrite_saved(self) -> bool:
+        """True in a backward after which the engine frees ``saved`` (no ``retain_graph``):
+        backward may then write its result into a saved array instead of allocating one."""
+        return not _State.retain_graph
+
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:
         """Run the op on tensors; returns a Tensor, or a tuple for several outputs."""

@@ -9,6 +9,7 @@ from typing import Any
 
 class _State:
     enabled = True
+    retain_graph = False  # set by the engine while a backward that keeps the graph runs
 
 
 def is_grad_enabled() -> bool:

@@ -130,28 +130,32 @@ class CrossEntropy(Function):
             logits, target = logits[None], target[None]
         classes = logits.shape[1]
         shift = logits.max(axis=1, keepdims=True)
-        shifted = logits - shift
-        probs = xp.exp(shifted)
-        sum_exp = probs.sum(axis=1, keepdims=True)
-        log_sum_exp = xp.log(sum_exp)
-        probs /= sum_exp  # softmax, kept for backward
+        shifted = logits - shift  # x - m
         ctx.reduction, ctx.smoothing, ctx.classes = reduction, label_smoothing, classes
         ctx.weight = weight
         if target.dtype.kind == "f":
-            return _probability_targets(ctx, shifted, log_sum_exp, probs, target, weight)
+            probs = xp.exp(shifted)
+            sum_exp = probs.sum(axis=1, keepdims=True)
+            probs /= sum_exp
+            return _probability_targets(ctx, shifted, xp.log(sum_exp), probs, target, weight)
         targets = _Targets(xp, target, weight, ignore_index, logits.dtype)
         index = class_index(xp, targets.safe)
-        picked = shifted[index] - log_sum_exp[:, 0]  # log p_{i, y_i}   (N, d…)
+        picked = shifted[index]  # x_{i, y_i} - m_i   (N, d…), read before exp overwrites it
+        if label_smoothing:  # Σ_c w_c (x_c - m), also read before the exp
+            smooth = shifted.sum(axis=1) if weight is None \
+                else (shifted * _class_view(weight, shifted.ndim)).sum(axis=1)
+        probs = xp.exp(shifted, out=shifted)  # in place: the logits' size is the big array
+        sum_exp = probs.sum(axis=1, keepdims=True)
+        log_sum_exp = xp.log(sum_exp)
+        probs /= sum_exp  # softmax, kept for backward
+        picked -= log_sum_exp[:, 0]  # log p_{i, y_i}
         loss = picked * targets.row_weight if targets.row_weight is not None else picked
         loss = -loss
         if label_smoothing:
             eps = label_smoothing
             # Σ_c w_c log p_c = Σ_c w_c (x_c - m) - (Σ_c w_c) log Σ e^(x - m)
-            if weight is None:
-                smooth = shifted.sum(axis=1) - classes * log_sum_exp[:, 0]
-            else:
-                smooth = (shifted * _class_view(weight, shifted.ndim)).sum(axis=1)
-                smooth -= float(weight.sum()) * log_sum_exp[:, 0]
+            total_weight = classes if weight is None else float(weight.sum())
+            smooth -= total_weight * log_sum_exp[:, 0]
             if not targets.all_valid:
                 smooth *= targets.valid
             loss *= 1.0 - eps
@@ -184,10 +188,12 @@ def _index_backward(ctx: Any, probs: Any, gy: Any) -> Any:
         row = targets.row_weight * scale  # s_i w[y_i] (0 where ignored)
     else:
         row = xp.broadcast_to(scale, targets.safe.shape)
+    # the gradient is written over the saved softmax when the graph is freed after this backward
+    grad = probs if ctx.may_overwrite_saved and not eps else xp.empty_like(probs)
     if ctx.reduction != "none" and targets.row_weight is None:
-        grad = probs * scale  # every row has the same factor: one pass, no (N,) broadcast
+        xp.multiply(probs, scale, out=grad)  # every row has the same factor: no (N,) broadcast
     else:
-        grad = probs * row[:, None]
+        xp.multiply(probs, row[:, None], out=grad)
     if eps:
         # counted rows with the per-row upstream factor s_i (and w in the smoothing term)
         if targets.all_valid:
