@@ -135,6 +135,7 @@ def build(measured: dict, args: argparse.Namespace, seconds: float) -> dict:
         "device": args.device,
         "size": args.size,
         "threads": args.threads,
+        "keep_freed_memory": getattr(args, "keep_freed_memory", False),
         "rounds": args.rounds,
         "steps": args.steps,
         "warmup": args.warmup,
@@ -169,7 +170,9 @@ def markdown(table: dict) -> str:
     lines = [
         f"nnscratch vs PyTorch on {meta['device']} ({meta['cpu']}, {meta['cpu_count']} cores): "
         f"{meta['threads']} thread(s) each; {meta['rounds']} rounds x {meta['steps']} steps after "
-        f"{meta['warmup']} warm-up; size {meta['size']}; numpy {meta['numpy']}, torch {meta['torch']}.",
+        f"{meta['warmup']} warm-up; size {meta['size']}; numpy {meta['numpy']}, torch {meta['torch']}"
+        + ("; nnscratch keeps freed memory (--keep-freed-memory)." if meta.get("keep_freed_memory")
+           else "."),
     ]
     if peak.get("machine_gflops"):
         lines.append(

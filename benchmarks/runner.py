@@ -45,6 +45,9 @@ def parse_arguments(argv: list | None) -> argparse.Namespace:
     parser.add_argument("--no-peak", action="store_true", help="skip the 2048³ GEMM peak measurement")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per process")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the markdown table")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="nnscratch processes keep freed buffers for reuse, as the Trainer does "
+                             "(nnscratch/memory.py); default: a bare loop's allocator, as shipped")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.workloads.split(",") if name.strip()]
     unknown = [name for name in names if name not in MODULES and name != PEAK]
@@ -62,7 +65,7 @@ def run_side(name: str, side: str, args: argparse.Namespace) -> dict:
         sys.executable, "-m", "benchmarks.child", "--workload", name, "--side", side,
         "--size", args.size, "--steps", str(args.steps), "--warmup", str(args.warmup),
         "--threads", str(args.threads), "--device", args.device,
-    ]
+    ] + (["--keep-freed-memory"] if args.keep_freed_memory else [])
     environment = thread_environment(args.threads)
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(REPOSITORY), environment.get("PYTHONPATH", "")])

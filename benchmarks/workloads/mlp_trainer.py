@@ -62,7 +62,8 @@ def build_trainer(config: dict, device: str) -> Step:
     def run_many(steps: int) -> list:
         clock = StepClock()
         trainer = Trainer(model, loss_fn, optimizer, [batch] * steps, epochs=1, callbacks=[clock],
-                          device=device, progress="plain", plots=False)
+                          device=device, progress="plain", plots=False,
+                          keep_freed_memory=False)  # the runner's flag decides, for both sides
         trainer.fit()
         return _durations(clock.stamps)
 

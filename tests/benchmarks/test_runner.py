@@ -65,3 +65,22 @@ def test_cuda_without_cupy_says_so():
 def test_missing_layers_are_named():
     with pytest.raises(UnavailableError, match="nn.NoSuchLayer, optim.NoSuchOptimiser"):
         check_available(("nn.Module", "nn.NoSuchLayer", "optim.NoSuchOptimiser"))
+
+
+def _child(*arguments):
+    finished = subprocess.run([sys.executable, "-m", "benchmarks.child", "--workload", "mlp",
+                               "--size", "small", "--steps", "1", "--threads", "1", *arguments],
+                              cwd=REPOSITORY, capture_output=True, text=True, timeout=300)
+    (line,) = [line for line in finished.stdout.splitlines() if line.startswith("BENCHMARK_RESULT ")]
+    return json.loads(line.split(" ", 1)[1])
+
+
+def test_keep_freed_memory_reaches_the_nnscratch_process_only():
+    from nnscratch import memory
+
+    nnscratch_side = _child("--side", "nnscratch", "--keep-freed-memory")
+    assert nnscratch_side["status"] == "ok"
+    assert nnscratch_side["keep_freed_memory"] is (memory._glibc() is not None)
+    torch_side = _child("--side", "reference", "--keep-freed-memory")
+    assert torch_side["status"] == "ok" and "keep_freed_memory" not in torch_side
+    assert "keep_freed_memory" not in _child("--side", "nnscratch")
