@@ -86,7 +86,8 @@ positive_float = bounded_number(float, 0, False, "a positive number")
 non_negative_float = bounded_number(float, 0, True, "a number >= 0")
 
 
-def _device(text: str) -> str:
+def device_name(text: str) -> str:
+    """An argparse type: ``cpu``, ``cuda`` or ``cuda:N``, returned as given."""
     kind, _, index = text.partition(":")
     if kind not in ("cpu", "cuda") or (index and (kind == "cpu" or not index.isdigit())):
         raise argparse.ArgumentTypeError(f"expected cpu, cuda or cuda:N, got {text!r}")
@@ -100,7 +101,7 @@ TRAIN_FLAGS = {
     "--steps": ("steps", positive_int, "N", "stop after N optimiser steps"),
     "--batch-size": ("batch_size", positive_int, "N", "examples per step"),
     "--lr": ("lr", positive_float, "X", "learning rate"),
-    "--device": ("device", _device, "cpu|cuda", "where to train"),
+    "--device": ("device", device_name, "cpu|cuda", "where to train"),
     "--seed": ("seed", non_negative_int, "N", "seed of every random draw"),
     "--checkpoint-every": ("checkpoint_every", positive_int, "STEPS",
                            "save a checkpoint every STEPS steps (and always once per epoch)"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from ..cli import UsageError, _device, command, non_negative_int
+from ..cli import UsageError, command, device_name, non_negative_int
 from . import EXPERIMENTS, default_out_dir, run_experiment
 
 
@@ -16,7 +16,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="the small set-up (a couple of minutes on a CPU) instead of the papers'")
     parser.add_argument("--out", metavar="DIR", help="output folder (default "
                         "runs/experiments/NAME[-quick]); a full run resumes from the runs kept there")
-    parser.add_argument("--device", type=_device, default="cpu", metavar="cpu|cuda")
+    parser.add_argument("--device", type=device_name, default="cpu", metavar="cpu|cuda")
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="N")
 
 
