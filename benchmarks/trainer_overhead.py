@@ -22,34 +22,25 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 
 def _tiny_sides() -> tuple[Callable[[int], list], Callable[[int], list]]:
     """Trainer and bare-loop step timers for Linear(4, 3) on one batch of 8."""
     import nnscratch as ns
-    from nnscratch.train import Callback, Trainer
+    from nnscratch.train import Trainer
+
+    from .workloads.mlp_trainer import durations, step_clock
 
     ns.manual_seed(0)
     model, criterion = ns.nn.Linear(4, 3), ns.nn.CrossEntropyLoss()
     optimizer = ns.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     batch = (ns.randn(8, 4), ns.randint(0, 3, (8,)))
 
-    class StepClock(Callback):
-        def __init__(self) -> None:
-            self.stamps: list = []
-
-        def on_fit_start(self, trainer: Any) -> None:
-            self.stamps.append(time.perf_counter())
-
-        def on_step_end(self, trainer: Any, step: int) -> None:
-            self.stamps.append(time.perf_counter())
-
     def trainer(steps: int) -> list:
-        clock = StepClock()
+        clock = step_clock()
         Trainer(model, criterion, optimizer, [batch] * steps, epochs=1, callbacks=[clock],
                 progress="off", plots=False).fit()
-        return [b - a for a, b in zip(clock.stamps, clock.stamps[1:])]
+        return durations(clock.stamps)
 
     def loop(steps: int) -> list:
         stamps = [time.perf_counter()]
@@ -59,7 +50,7 @@ def _tiny_sides() -> tuple[Callable[[int], list], Callable[[int], list]]:
             loss.backward()
             optimizer.step()
             stamps.append(time.perf_counter())
-        return [b - a for a, b in zip(stamps, stamps[1:])]
+        return durations(stamps)
 
     return trainer, loop
 

@@ -39,14 +39,15 @@ def _prepare(config: dict, device: str) -> tuple:
     return ns, synchronize, model, (x, y), loss_fn, optimizer, first_loss
 
 
-def _durations(stamps: list) -> list:
+def durations(stamps: list) -> list:
     """Gaps between consecutive stamps; stamps[0] is taken before the first step."""
     return [later - earlier for earlier, later in zip(stamps, stamps[1:])]
 
 
-def build_trainer(config: dict, device: str) -> Step:
-    ns, synchronize, model, batch, loss_fn, optimizer, first_loss = _prepare(config, device)
-    from nnscratch.train import Callback, Trainer
+def step_clock(synchronize: Any = lambda: None) -> Any:
+    """A Trainer callback stamping ``time.perf_counter()`` at the start of ``fit`` and at the end
+    of every step (after ``synchronize()``); ``durations(clock.stamps)`` are the step times."""
+    from nnscratch.train import Callback
 
     class StepClock(Callback):
         def __init__(self) -> None:
@@ -59,13 +60,20 @@ def build_trainer(config: dict, device: str) -> Step:
             synchronize()
             self.stamps.append(time.perf_counter())
 
+    return StepClock()
+
+
+def build_trainer(config: dict, device: str) -> Step:
+    ns, synchronize, model, batch, loss_fn, optimizer, first_loss = _prepare(config, device)
+    from nnscratch.train import Trainer
+
     def run_many(steps: int) -> list:
-        clock = StepClock()
+        clock = step_clock(synchronize)
         trainer = Trainer(model, loss_fn, optimizer, [batch] * steps, epochs=1, callbacks=[clock],
                           device=device, progress="plain", plots=False,
                           keep_freed_memory=False)  # the runner's flag decides, for both sides
         trainer.fit()
-        return _durations(clock.stamps)
+        return durations(clock.stamps)
 
     return Step(None, lambda _: first_loss[0], synchronize, model, {"x": batch[0], "y": batch[1]},
                 run_many=run_many)
@@ -83,7 +91,7 @@ def build_bare_loop(config: dict, device: str) -> Step:
             optimizer.step()
             synchronize()
             stamps.append(time.perf_counter())
-        return _durations(stamps)
+        return durations(stamps)
 
     return Step(None, lambda _: first_loss[0], synchronize, model, {"x": batch[0], "y": batch[1]},
                 run_many=run_many)
