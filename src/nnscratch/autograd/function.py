@@ -45,7 +45,9 @@ class Function:
     @property
     def may_overwrite_saved(self) -> bool:
         """True in a backward after which the engine frees ``saved`` (no ``retain_graph``):
-        backward may then write its result into a saved array instead of allocating one."""
+        backward may then write its result into a saved array instead of allocating one —
+        only into an array the op made for itself, never an input or an output, which tensors
+        outside the graph may still be showing."""
         return not _State.retain_graph
 
     @classmethod
