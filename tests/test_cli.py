@@ -144,6 +144,8 @@ def test_info_names_version_blas_and_gpu(tmp_path):
     assert f"nnscratch {nnscratch.__version__}" in text
     assert "numpy" in text and "BLAS" in text
     assert "gpu" in text
+    threads_line = next(line for line in text.splitlines() if line.startswith("threads"))
+    assert int(threads_line.split()[1]) >= 1
 
 
 def nnscratch_run_info(cwd):

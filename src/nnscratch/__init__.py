@@ -34,6 +34,7 @@ from .tensor import Tensor
 
 from . import autograd  # noqa: E402,I001
 from .serialization import load, save  # noqa: E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
 
 __version__ = "0.1.0"
 

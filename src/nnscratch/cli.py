@@ -201,6 +201,10 @@ def info_command(args: argparse.Namespace) -> int:
     print(f"nnscratch {__version__}")
     print(f"python    {platform.python_version()} ({platform.system()} {platform.machine()})")
     print(f"numpy     {numpy.__version__}, BLAS: {_blas_description(numpy)}")
+    from .threads import get_num_threads
+
+    print(f"threads   {get_num_threads()} in matrix products (OPENBLAS_NUM_THREADS=N before "
+          "start, or ns.set_num_threads(N))")
     print("backend   numpy on cpu; cupy on cuda")
     print(f"gpu       {_gpu_description()}")
     return 0

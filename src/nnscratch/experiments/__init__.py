@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from .. import backend
-from .blas_threads import single_blas_thread
+from ..threads import single_blas_thread
 
 # command-line name -> module of nnscratch.experiments
 EXPERIMENTS = {
@@ -53,7 +53,7 @@ def run_experiment(name: str, out: str | Path | None = None, quick: bool = False
     out.mkdir(parents=True, exist_ok=True)
     backend.manual_seed(seed)
     start, cpu_start = time.perf_counter(), time.process_time()
-    with single_blas_thread():  # small matrices: one BLAS thread is faster (see blas_threads.py)
+    with single_blas_thread():  # small matrices: one BLAS thread is faster (see nnscratch/threads.py)
         report = module.run(settings, out, device, seed)
     report.seed, report.quick, report.device = seed, quick, str(device)
     report.seconds = time.perf_counter() - start
