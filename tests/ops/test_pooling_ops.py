@@ -58,6 +58,27 @@ def test_channels_last_input(rng, pool, options):
              lambda t: getattr(TF, pool)(t.permute(0, 3, 1, 2), **options), [x])
 
 
+@pytest.mark.parametrize("hw, options", [
+    ((8, 6), dict(kernel_size=2)),  # the cnn benchmark's case
+    ((9, 6), dict(kernel_size=(3, 2))),
+    ((6, 8), dict(kernel_size=2, padding=1)),  # padded, then cropped back
+    ((7, 5), dict(kernel_size=2, ceil_mode=True)),  # the last window reaches past the edge
+])
+def test_channels_last_windows_that_tile_the_input(rng, hw, options):
+    # the conv layers hand pooling channels-last arrays; tiled windows take a fast backward.
+    # Rounded values and a ReLU make ties (zeros above all): the first maximum gets the gradient
+    x = np.maximum(np.round(rng.standard_normal((2, *hw, 5)) * 1.5), 0)
+    check_op(lambda t: F.max_pool2d(t.permute(0, 3, 1, 2), **options),
+             lambda t: TF.max_pool2d(t.permute(0, 3, 1, 2), **options), [x])
+    with_indices = dict(options, return_indices=True)
+    ours = F.max_pool2d(ns.tensor(x).permute(0, 3, 1, 2), **with_indices)[1]
+    theirs = TF.max_pool2d(torch.tensor(x).permute(0, 3, 1, 2), **with_indices)[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    unbatched = x[0]  # (H, W, C) seen as (C, H, W)
+    check_op(lambda t: F.max_pool2d(t.permute(2, 0, 1), **options),
+             lambda t: TF.max_pool2d(t.permute(2, 0, 1), **options), [unbatched])
+
+
 def test_non_overlapping_fast_case_and_remainders(rng):
     for shape in [(3, 4, 8, 8), (1, 2, 9, 7)]:  # exact tiling, then rows/columns left over
         x = np.round(rng.standard_normal(shape))

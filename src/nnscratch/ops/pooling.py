@@ -49,6 +49,11 @@ class _Geometry:
         """No input element belongs to two windows (stride ≥ dilation·(k-1) + 1)."""
         return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.stride, self.dilation, self.kernel))
 
+    def tiles(self, padded_hw: tuple[int, int]) -> bool:
+        """The windows tile the padded input exactly: each element in exactly one window."""
+        return self.stride == self.kernel and self.dilation == (1, 1) and \
+            tuple(padded_hw) == (self.out_hw[0] * self.kernel[0], self.out_hw[1] * self.kernel[1])
+
 
 def _working(x4: Any) -> tuple:
     """``x4`` (N, C, H, W) in its memory order: (view, spatial axes, channels_last)."""
@@ -99,8 +104,7 @@ def _scatter(xp, parts, x_shape, geometry: _Geometry, channels_last: bool) -> An
     hp, wp = h + top + bottom, w + left + right
     shape, axes = ((n, hp, wp, c), (1, 2)) if channels_last else ((n, c, hp, wp), (2, 3))
     kh, kw = geometry.kernel
-    tiled = geometry.stride == geometry.kernel and geometry.dilation == (1, 1) and \
-        (hp, wp) == (geometry.out_hw[0] * kh, geometry.out_hw[1] * kw)
+    tiled = geometry.tiles((hp, wp))
     grad = xp.empty(shape, dtype=parts.dtype) if tiled else xp.zeros(shape, dtype=parts.dtype)
     view = window_view(xp, grad, axes, geometry.out_hw, geometry.kernel, geometry.stride,
                        geometry.dilation)
@@ -112,9 +116,33 @@ def _scatter(xp, parts, x_shape, geometry: _Geometry, channels_last: bool) -> An
         for i in range(kh):
             for j in range(kw):
                 view[i, j] += parts[i, j] if per_offset else parts
+    return _crop(grad, axes, (top, left), (h, w), channels_last)
+
+
+def _crop(grad: Any, axes: tuple, start: tuple, size: tuple, channels_last: bool) -> Any:
+    """The unpadded (N, C, H, W) part of a padded gradient in the working layout."""
     crop = [slice(None)] * 4
-    crop[axes[0]], crop[axes[1]] = slice(top, top + h), slice(left, left + w)
+    crop[axes[0]], crop[axes[1]] = slice(start[0], start[0] + size[0]), slice(start[1], start[1] + size[1])
     return _logical(grad[tuple(crop)], channels_last)
+
+
+def _tiled_max_grad(xp, grad_out, argmax, x_shape, geometry: _Geometry) -> Any:
+    """dL/dx for channels-last windows that tile the input (the common 2x2 / stride 2 case).
+
+    Every input element gets its window's gradient and argmax by repetition along H and W,
+    and keeps the gradient where the argmax is its own offset ``(h mod kH)·kW + (w mod kW)``:
+    all contiguous arithmetic, where a strided scatter would copy runs of only C elements.
+    """
+    n, c, h, w = x_shape
+    top, bottom, left, right = geometry.pads((h, w))
+    (oh, ow), (kh, kw) = geometry.out_hw, geometry.kernel
+    grad = grad_out.reshape(n, oh, ow, c).repeat(kw, axis=2).repeat(kh, axis=1)
+    chosen = argmax.reshape(n, oh, ow, c).repeat(kw, axis=2).repeat(kh, axis=1)
+    rows, cols = xp.arange(oh * kh) % kh, xp.arange(ow * kw) % kw
+    own = (rows[:, None] * kw + cols[None, :]).astype(argmax.dtype)  # (Hp, Wp)
+    own = xp.ascontiguousarray(xp.broadcast_to(own[:, :, None], (oh * kh, ow * kw, c)))
+    grad *= chosen == own  # one (H, W, C) pattern per image: long contiguous inner loops
+    return _crop(grad, (1, 2), (top, left), (h, w), True)
 
 
 def _working_grad(xp, gy4, channels_last: bool) -> Any:
@@ -149,6 +177,11 @@ class MaxPool2d(Function):
         gy4 = gy if gy.ndim == 4 else gy[None]
         grad_out = _working_grad(xp, gy4, ctx.channels_last)
         argmax = ctx.argmax
+        top, bottom, left, right = ctx.geometry.pads(ctx.x_shape[2:])
+        padded_hw = (ctx.x_shape[2] + top + bottom, ctx.x_shape[3] + left + right)
+        if ctx.channels_last and ctx.geometry.tiles(padded_hw):
+            grad = _tiled_max_grad(xp, grad_out, argmax, ctx.x_shape, ctx.geometry)
+            return grad if gy.ndim == 4 else grad[0]
         count = ctx.geometry.kernel[0] * ctx.geometry.kernel[1]
         parts = scratch(xp, "pool windows", (count, grad_out.size), grad_out.dtype)
         chosen = scratch(xp, "pool mask", argmax.shape, bool)
