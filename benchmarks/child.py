@@ -38,10 +38,8 @@ def _float32_problems(model: Any) -> list:
     return problems
 
 
-def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: int, device: str,
-            keep_freed_memory: bool = False) -> dict:
-    """Build and time one side; always returns a result dict (status ok/unavailable/error).
-    ``keep_freed_memory`` applies nnscratch.memory.keep_freed_memory() to nnscratch sides."""
+def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: int, device: str) -> dict:
+    """Build and time one side; always returns a result dict (status ok/unavailable/error)."""
     from .workloads import get
     from .workloads.base import UnavailableError, check_available
 
@@ -54,10 +52,6 @@ def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: i
             build = workload.build_nnscratch
         else:
             build = workload.build_reference
-        if keep_freed_memory and not uses_torch:
-            from nnscratch import memory
-
-            result["keep_freed_memory"] = memory.keep_freed_memory()
         if uses_torch:
             import torch
 
@@ -82,6 +76,8 @@ def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: i
 
     result.update(times=times, peak_rss_bytes=_peak_rss_bytes(), blas_threads=blas_threads())
     result["torch_imported"] = "torch" in sys.modules
+    if "nnscratch" in sys.modules:  # the allocator setting this process ran with
+        result["keep_freed_memory"] = sys.modules["nnscratch"].memory.applied
     if side == "nnscratch" and result["torch_imported"]:
         result.update(status="error", reason="torch was imported in the nnscratch process")
     if side == "nnscratch" and step.model is not None:
@@ -122,10 +118,9 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--keep-freed-memory", action="store_true")
     args = parser.parse_args(argv)
     result = measure(args.workload, args.side, args.size, args.steps, max(args.warmup, 1),
-                     args.threads, args.device, args.keep_freed_memory)
+                     args.threads, args.device)
     print(MARKER + json.dumps(result), flush=True)
     return 0
 

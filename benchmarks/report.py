@@ -61,6 +61,8 @@ def _side_row(summary: dict, flops: float, peak: float | None) -> dict:
     }
     if summary.get("torch_threads") is not None:
         row["torch_threads"] = summary["torch_threads"]
+    if summary.get("keep_freed_memory") is not None:  # nnscratch's allocator setting
+        row["keep_freed_memory"] = summary["keep_freed_memory"]
     if summary.get("first_loss_varies"):
         row["first_loss_varies"] = True
     if summary.get("float32_problems"):
@@ -135,7 +137,7 @@ def build(measured: dict, args: argparse.Namespace, seconds: float) -> dict:
         "device": args.device,
         "size": args.size,
         "threads": args.threads,
-        "keep_freed_memory": getattr(args, "keep_freed_memory", False),
+        "return_freed_memory": getattr(args, "return_freed_memory", False),
         "rounds": args.rounds,
         "steps": args.steps,
         "warmup": args.warmup,
@@ -171,8 +173,8 @@ def markdown(table: dict) -> str:
         f"nnscratch vs PyTorch on {meta['device']} ({meta['cpu']}, {meta['cpu_count']} cores): "
         f"{meta['threads']} thread(s) each; {meta['rounds']} rounds x {meta['steps']} steps after "
         f"{meta['warmup']} warm-up; size {meta['size']}; numpy {meta['numpy']}, torch {meta['torch']}"
-        + ("; nnscratch keeps freed memory (--keep-freed-memory)." if meta.get("keep_freed_memory")
-           else "."),
+        + ("; nnscratch with glibc's own allocator behaviour (--return-freed-memory)."
+           if meta.get("return_freed_memory") else "."),
     ]
     if peak.get("machine_gflops"):
         lines.append(

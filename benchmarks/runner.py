@@ -45,9 +45,10 @@ def parse_arguments(argv: list | None) -> argparse.Namespace:
     parser.add_argument("--no-peak", action="store_true", help="skip the 2048³ GEMM peak measurement")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per process")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the markdown table")
-    parser.add_argument("--keep-freed-memory", action="store_true",
-                        help="nnscratch processes keep freed buffers for reuse, as the Trainer does "
-                             "(nnscratch/memory.py); default: a bare loop's allocator, as shipped")
+    parser.add_argument("--return-freed-memory", action="store_true",
+                        help="nnscratch processes run with glibc's own allocator behaviour "
+                             "(NNSCRATCH_KEEP_FREED_MEMORY=0) instead of the library's default, "
+                             "which keeps freed buffers for reuse (nnscratch/memory.py)")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.workloads.split(",") if name.strip()]
     unknown = [name for name in names if name not in MODULES and name != PEAK]
@@ -65,8 +66,10 @@ def run_side(name: str, side: str, args: argparse.Namespace) -> dict:
         sys.executable, "-m", "benchmarks.child", "--workload", name, "--side", side,
         "--size", args.size, "--steps", str(args.steps), "--warmup", str(args.warmup),
         "--threads", str(args.threads), "--device", args.device,
-    ] + (["--keep-freed-memory"] if args.keep_freed_memory else [])
+    ]
     environment = thread_environment(args.threads)
+    if args.return_freed_memory:
+        environment["NNSCRATCH_KEEP_FREED_MEMORY"] = "0"
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(REPOSITORY), environment.get("PYTHONPATH", "")])
     )
@@ -100,6 +103,7 @@ def summarise(results: list) -> dict:
         "peak_rss_bytes": max(r["peak_rss_bytes"] for r in results),
         "blas_threads": results[0].get("blas_threads"),
         "torch_threads": results[0].get("torch_threads"),
+        "keep_freed_memory": results[0].get("keep_freed_memory"),
     }
     problems = sorted({p for r in results for p in r.get("float32_problems", [])})
     if problems:

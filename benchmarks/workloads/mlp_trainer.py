@@ -70,8 +70,7 @@ def build_trainer(config: dict, device: str) -> Step:
     def run_many(steps: int) -> list:
         clock = step_clock(synchronize)
         trainer = Trainer(model, loss_fn, optimizer, [batch] * steps, epochs=1, callbacks=[clock],
-                          device=device, progress="plain", plots=False,
-                          keep_freed_memory=False)  # the runner's flag decides, for both sides
+                          device=device, progress="plain", plots=False)
         trainer.fit()
         return durations(clock.stamps)
 

@@ -35,6 +35,9 @@ from .tensor import Tensor
 from . import autograd  # noqa: E402,I001
 from .serialization import load, save  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
+from . import memory  # noqa: E402
+
+memory.apply_default()  # freed numpy buffers stay for reuse: no page faults per step (memory.py)
 
 __version__ = "0.1.0"
 

@@ -11,15 +11,18 @@ it), ~11 ms on ``lstm_lm``.
 :func:`keep_freed_memory` raises glibc's mmap and trim thresholds (``mallopt``), so freed
 buffers stay in the process's heap and the next step reuses them. Peak memory moves little on
 the benchmark workloads (cnn +6%, lstm_lm -8%, the others within 2%), but memory freed after a peak is not
-returned to the system until the process ends — right for a training process, which is why
-:class:`~nnscratch.train.Trainer` turns it on for the run and the library does not on import.
-It has an effect only with glibc (Linux); elsewhere it does nothing and returns False.
+returned to the system until the process ends — what a training process wants, and what
+PyTorch's GPU caching allocator does for device memory. ``import nnscratch`` therefore turns it
+on (:func:`apply_default`); ``NNSCRATCH_KEEP_FREED_MEMORY=0`` in the environment keeps glibc's
+own behaviour, and ``keep_freed_memory(False)`` restores it at run time. It has an effect only
+with glibc (Linux); elsewhere it does nothing and returns False.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 from functools import cache
 
@@ -27,6 +30,7 @@ M_TRIM_THRESHOLD = -1  # mallopt parameter numbers from glibc's malloc.h
 M_MMAP_THRESHOLD = -3
 KEEP = 2**31 - 1  # the largest value mallopt takes (an int): no mmap, no trimming
 GLIBC_DEFAULT = 128 * 1024  # glibc's initial mmap and trim thresholds
+ENVIRONMENT_VARIABLE = "NNSCRATCH_KEEP_FREED_MEMORY"
 
 
 @cache
@@ -52,3 +56,14 @@ def keep_freed_memory(enabled: bool = True) -> bool:
         return False
     value = KEEP if enabled else GLIBC_DEFAULT
     return bool(libc.mallopt(M_MMAP_THRESHOLD, value)) and bool(libc.mallopt(M_TRIM_THRESHOLD, value))
+
+
+def apply_default() -> bool:
+    """What ``import nnscratch`` does: keep freed memory unless the environment says
+    ``NNSCRATCH_KEEP_FREED_MEMORY=0``. Returns (and records in ``applied``) whether it did."""
+    global applied
+    applied = os.environ.get(ENVIRONMENT_VARIABLE, "1").strip() != "0" and keep_freed_memory()
+    return applied
+
+
+applied = False  # whether apply_default() changed the allocator in this process

@@ -67,20 +67,17 @@ def test_missing_layers_are_named():
         check_available(("nn.Module", "nn.NoSuchLayer", "optim.NoSuchOptimiser"))
 
 
-def _child(*arguments):
-    finished = subprocess.run([sys.executable, "-m", "benchmarks.child", "--workload", "mlp",
-                               "--size", "small", "--steps", "1", "--threads", "1", *arguments],
-                              cwd=REPOSITORY, capture_output=True, text=True, timeout=300)
-    (line,) = [line for line in finished.stdout.splitlines() if line.startswith("BENCHMARK_RESULT ")]
-    return json.loads(line.split(" ", 1)[1])
-
-
-def test_keep_freed_memory_reaches_the_nnscratch_process_only():
+def test_return_freed_memory_reaches_the_nnscratch_processes():
     from nnscratch import memory
 
-    nnscratch_side = _child("--side", "nnscratch", "--keep-freed-memory")
-    assert nnscratch_side["status"] == "ok"
-    assert nnscratch_side["keep_freed_memory"] is (memory._glibc() is not None)
-    torch_side = _child("--side", "reference", "--keep-freed-memory")
-    assert torch_side["status"] == "ok" and "keep_freed_memory" not in torch_side
-    assert "keep_freed_memory" not in _child("--side", "nnscratch")
+    def sides(*flags):
+        finished = _run("--workloads", "mlp", "--size", "small", "--rounds", "1", "--steps", "1",
+                        "--warmup", "1", "--threads", "1", "--no-peak", "--json", *flags)
+        assert finished.returncode == 0, finished.stderr
+        (row,) = json.loads(finished.stdout)["rows"]
+        return row
+
+    default = sides()
+    assert default["nnscratch"]["keep_freed_memory"] is (memory._glibc() is not None)
+    assert "keep_freed_memory" not in default["reference"]  # torch's process never imports nnscratch
+    assert sides("--return-freed-memory")["nnscratch"]["keep_freed_memory"] is False

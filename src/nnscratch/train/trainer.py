@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, memory
+from .. import backend
 from ..autograd.grad_mode import no_grad
 from .atomic import WriteError
 from .callbacks import Callback, EarlyStopping, overrides
@@ -55,9 +55,7 @@ class Trainer:
     ReduceLROnPlateau; ``scheduler_interval`` ``"epoch"`` or ``"step"``; ``max_steps`` stops
     mid-epoch; ``count(target) -> int`` the number of targets a batch's mean loss averages over
     (default ``target.numel()``); ``run`` a :class:`RunFolder` for metrics, checkpoints, summary,
-    model and plots (without one, nothing is written); ``keep_freed_memory`` lets ``fit`` keep
-    numpy's freed buffers in the process for the next step (see nnscratch/memory.py: no page
-    faults per step, ~13% of a CNN step; freed memory is returned only at exit).
+    model and plots (without one, nothing is written).
     """
 
     def __init__(
@@ -70,7 +68,7 @@ class Trainer:
         early_stopping_patience: int | None = None, callbacks: Sequence[Callback] = (),
         forward: Callable = default_forward, count: Callable[[Any], int] | None = None,
         device: Any = "cpu", run: RunFolder | None = None, progress: Progress | str = "auto",
-        recipe: str = "custom", plots: bool = True, keep_freed_memory: bool = True,
+        recipe: str = "custom", plots: bool = True,
     ) -> None:
         if epochs is None and max_steps is None:
             raise ValueError("Trainer: give epochs or max_steps (both None would never end)")
@@ -89,7 +87,6 @@ class Trainer:
         self.forward, self.count = forward, count or (lambda target: target.numel())
         self.device = backend.device(device)
         self.run, self.recipe, self.plots = run, recipe, plots
-        self.keep_freed_memory = keep_freed_memory
         self.progress = progress if isinstance(progress, Progress) else Progress(progress)
         self.callbacks = list(callbacks)
         if early_stopping_patience:
@@ -159,8 +156,6 @@ class Trainer:
         and end it with ``stopped``. Other exceptions are recorded as ``failed`` and re-raised.
         """
         status, final, message = "failed", {}, None
-        if self.keep_freed_memory:
-            memory.keep_freed_memory()
         with StopSignals() as signals:
             try:
                 if self.run is not None:
