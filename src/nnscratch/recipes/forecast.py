@@ -36,7 +36,7 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
-from ..train.atomic import atomic_write_json
+from ..train.atomic import atomic_save_figure, atomic_write_json
 from ..train.callbacks import Callback
 from .measured import Measured, register_figures, unwrapped
 from .registry import Settings, SettingsError, Task, recipe
@@ -171,11 +171,7 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
     axes.legend(fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    figure.savefig(temporary, format="png")
-    plt.close(figure)
-    temporary.replace(path)
-    return path
+    return atomic_save_figure(figure, path)
 
 
 @recipe(

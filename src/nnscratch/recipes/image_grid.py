@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy
 
+from ..train.atomic import atomic_save_figure
+
 
 def as_displayable(images: numpy.ndarray) -> numpy.ndarray:
     """Images ``(N, C, H, W)``, ``(N, H, W)`` or flat ``(N, H·W)`` (square) as ``(N, H, W)``
@@ -88,8 +90,4 @@ def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    figure.savefig(temporary, format="png")
-    plt.close(figure)
-    temporary.replace(path)
-    return path
+    return atomic_save_figure(figure, path)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cli import UsageError, command
+from ..train.atomic import atomic_save_figure
 from ..train.callbacks import Callback
 
 CONFIG_FILE, SOURCE_VOCAB_FILE, TARGET_VOCAB_FILE = "seq2seq.json", "source_vocab.json", "target_vocab.json"
@@ -148,11 +149,7 @@ def plot_attention(weights: Any, source_tokens: Sequence[str], output_tokens: Se
             axes.set_title(title, fontsize=9)
         figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
         figure.tight_layout()
-        temporary = path.with_name(f".{path.name}.tmp")
-        figure.savefig(temporary, format="png")
-        plt.close(figure)
-    temporary.replace(path)
-    return path
+        return atomic_save_figure(figure, path)
 
 
 def plot_translation(translator: Translator, text: str, path: str | Path,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .atomic import atomic_save_figure
+
 _SKIP = {"step", "epoch", "split", "seconds", "samples_per_second", "lr"}
 
 
@@ -50,10 +52,5 @@ def plot_learning_curves(records: list[dict], directory: str | Path) -> list[Pat
         axes.grid(True, alpha=0.3)
         axes.legend()
         figure.tight_layout()
-        path = directory / f"{name}.png"
-        temporary = path.with_name(f".{path.name}.tmp")
-        figure.savefig(temporary, format="png")
-        plt.close(figure)
-        temporary.replace(path)
-        written.append(path)
+        written.append(atomic_save_figure(figure, directory / f"{name}.png"))
     return written

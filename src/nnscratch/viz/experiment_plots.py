@@ -9,10 +9,11 @@ left out of a curve rather than drawn as zeros.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..train.atomic import atomic_save_figure
 
 
 @dataclass
@@ -82,11 +83,7 @@ def save_panels(path: str | Path, panels: Sequence[Panel], columns: int | None =
     for axes in list(grid.flat)[len(panels):]:
         axes.set_visible(False)
     figure.tight_layout()
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    figure.savefig(temporary, format="png")
-    plt.close(figure)
-    temporary.replace(path)
-    return path
+    return atomic_save_figure(figure, path)
 
 
 def save_decision_regions(path: str | Path, grid_x, grid_y, regions: dict, points, labels) -> Path:
@@ -107,8 +104,4 @@ def save_decision_regions(path: str | Path, grid_x, grid_y, regions: dict, point
         axes.set_xticks([])
         axes.set_yticks([])
     figure.tight_layout()
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    figure.savefig(temporary, format="png")
-    plt.close(figure)
-    temporary.replace(path)
-    return path
+    return atomic_save_figure(figure, path)

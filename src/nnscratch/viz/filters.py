@@ -27,6 +27,7 @@ import numpy
 from ..autograd.grad_mode import no_grad
 from ..cli import UsageError, command
 from ..tensor import Tensor
+from ..train.atomic import atomic_save_figure
 
 
 def load_run(run_dir: str | Path) -> tuple[Any, Any]:
@@ -122,7 +123,7 @@ def draw_filters(weight: numpy.ndarray, path: str | Path, title: str = "") -> Pa
     how = {1: "grey", 3: "RGB"}.get(in_channels, f"mean over {in_channels} input channels")
     figure.suptitle(f"{title} {out_channels} kernels {weight.shape[2]}x{weight.shape[3]} ({how})".strip(),
                     fontsize=9)
-    return _save(figure, plt, path)
+    return _save(figure, path)
 
 
 def draw_feature_maps(image: numpy.ndarray, maps: numpy.ndarray, path: str | Path, title: str) -> Path:
@@ -140,16 +141,14 @@ def draw_feature_maps(image: numpy.ndarray, maps: numpy.ndarray, path: str | Pat
             axis.imshow(maps[index - 1], cmap="viridis", interpolation="nearest")
             axis.set_title(str(index - 1), fontsize=6)
     figure.suptitle(title, fontsize=9)
-    return _save(figure, plt, path)
+    return _save(figure, path)
 
 
-def _save(figure: Any, plt: Any, path: str | Path) -> Path:
+def _save(figure: Any, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return atomic_save_figure(figure, path, dpi=100)
 
 
 def _example_image(task: Any, index: int) -> tuple[numpy.ndarray, Any]:
