@@ -14,6 +14,8 @@ import sys
 import numpy as np
 import pytest
 
+from cli_checks import assert_usage_error
+
 SMALL = "plots = false\ntrain_size = 400\nval_size = 100\ntest_size = 100\n"
 
 
@@ -22,14 +24,6 @@ def cli(*args, cwd, env=None, timeout=120):
     return subprocess.run([sys.executable, "-m", "nnscratch", *map(str, args)], cwd=cwd,
                           env=environment, capture_output=True, text=True, timeout=timeout)
 
-
-def assert_usage_error(result, *words):
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for word in words:
-        assert word in lines[0], (word, lines[0])
 
 
 @pytest.fixture(scope="module")

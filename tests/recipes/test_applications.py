@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from cli_checks import assert_usage_error
 from nnscratch.datasets.shapes import CAPTION_WORDS, Shapes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -34,12 +35,6 @@ def train(cwd, recipe, *flags, settings=()):
 def assert_png(path):
     assert path.read_bytes()[:8] == PNG_SIGNATURE, path
 
-
-def assert_usage_error(result, *words):
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    for word in words:
-        assert word in result.stderr, (word, result.stderr)
 
 
 # ---------------------------------------------------------------------------- caption-shapes

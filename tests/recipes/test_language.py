@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from cli_checks import assert_usage_error
 from nnscratch.datasets.vocab import Vocab
 
 # short mode: a 30 kB slice of the default corpus, a tiny LSTM, a few steps
@@ -25,12 +26,6 @@ def cli(*args, cwd, timeout=180):
     return subprocess.run([sys.executable, "-m", "nnscratch", *map(str, args)], cwd=cwd,
                           env={**os.environ}, capture_output=True, text=True, timeout=timeout)
 
-
-def assert_usage_error(result, *words):
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    for word in words:
-        assert word in result.stderr, (word, result.stderr)
 
 
 @pytest.fixture(scope="module")
