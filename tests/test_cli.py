@@ -25,7 +25,6 @@ def cli(*args, cwd, env=None, timeout=120):
                           env=environment, capture_output=True, text=True, timeout=timeout)
 
 
-
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
     """One complete run of `mlp-spirals` with its default settings (a few seconds)."""

@@ -36,7 +36,6 @@ def assert_png(path):
     assert path.read_bytes()[:8] == PNG_SIGNATURE, path
 
 
-
 # ---------------------------------------------------------------------------- caption-shapes
 @pytest.fixture(scope="module")
 def caption_run(tmp_path_factory):

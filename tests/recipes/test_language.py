@@ -27,7 +27,6 @@ def cli(*args, cwd, timeout=180):
                           env={**os.environ}, capture_output=True, text=True, timeout=timeout)
 
 
-
 @pytest.fixture(scope="module")
 def char_run(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("char")
