@@ -49,10 +49,12 @@ class _Geometry:
         """No input element belongs to two windows (stride ≥ dilation·(k-1) + 1)."""
         return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.stride, self.dilation, self.kernel))
 
-    def tiles(self, padded_hw: tuple[int, int]) -> bool:
-        """The windows tile the padded input exactly: each element in exactly one window."""
+    def tiles(self, size: tuple[int, int]) -> bool:
+        """The windows tile the padded (H, W) input exactly: each element in exactly one window."""
+        top, bottom, left, right = self.pads(size)
+        padded_hw = (size[0] + top + bottom, size[1] + left + right)
         return self.stride == self.kernel and self.dilation == (1, 1) and \
-            tuple(padded_hw) == (self.out_hw[0] * self.kernel[0], self.out_hw[1] * self.kernel[1])
+            padded_hw == (self.out_hw[0] * self.kernel[0], self.out_hw[1] * self.kernel[1])
 
 
 def _working(x4: Any) -> tuple:
@@ -104,7 +106,7 @@ def _scatter(xp, parts, x_shape, geometry: _Geometry, channels_last: bool) -> An
     hp, wp = h + top + bottom, w + left + right
     shape, axes = ((n, hp, wp, c), (1, 2)) if channels_last else ((n, c, hp, wp), (2, 3))
     kh, kw = geometry.kernel
-    tiled = geometry.tiles((hp, wp))
+    tiled = geometry.tiles((h, w))
     grad = xp.empty(shape, dtype=parts.dtype) if tiled else xp.zeros(shape, dtype=parts.dtype)
     view = window_view(xp, grad, axes, geometry.out_hw, geometry.kernel, geometry.stride,
                        geometry.dilation)
@@ -177,9 +179,7 @@ class MaxPool2d(Function):
         gy4 = gy if gy.ndim == 4 else gy[None]
         grad_out = _working_grad(xp, gy4, ctx.channels_last)
         argmax = ctx.argmax
-        top, bottom, left, right = ctx.geometry.pads(ctx.x_shape[2:])
-        padded_hw = (ctx.x_shape[2] + top + bottom, ctx.x_shape[3] + left + right)
-        if ctx.channels_last and ctx.geometry.tiles(padded_hw):
+        if ctx.channels_last and ctx.geometry.tiles(tuple(ctx.x_shape[2:])):
             grad = _tiled_max_grad(xp, grad_out, argmax, ctx.x_shape, ctx.geometry)
             return grad if gy.ndim == 4 else grad[0]
         count = ctx.geometry.kernel[0] * ctx.geometry.kernel[1]
