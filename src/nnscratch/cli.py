@@ -275,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(str(error))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
         return _usage_error(f"nnscratch: {error}")
+    except ValueError as error:  # the library's word on a bad file or value (it names both)
+        return _usage_error(f"nnscratch: {error}")
     except KeyboardInterrupt:
         print("nnscratch: interrupted", file=sys.stderr)
         return 130
