@@ -18,13 +18,15 @@ from typing import Any
 
 import numpy
 
+from ..untrusted import UntrustedFileError
 from .batching import image_batch
-from .files import find_file, maybe_gunzip
+from .files import DataStream, bytes_stream, find_file, open_data
 
 CHANNELS, IMAGE_SIZE, NUM_CLASSES = 3, 32, 10
 RECORD_SIZE = 1 + CHANNELS * IMAGE_SIZE * IMAGE_SIZE  # 3073
 TRAIN_FILES = tuple(f"data_batch_{k}.bin" for k in range(1, 6))
 TEST_FILES = ("test_batch.bin",)
+CHUNK_RECORDS = 256  # records decoded at a time: the only memory beyond the result's
 
 
 def parse_cifar_batch(data: bytes, source: str = "<bytes>") -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -33,21 +35,67 @@ def parse_cifar_batch(data: bytes, source: str = "<bytes>") -> tuple[numpy.ndarr
     Raises ``ValueError`` naming ``source`` when the length is not a positive multiple of the
     3073-byte record or a label byte is not in 0..9.
     """
-    data = maybe_gunzip(bytes(data), source)
-    if len(data) == 0 or len(data) % RECORD_SIZE:
-        raise ValueError(
-            f"{source}: CIFAR-10 batch of {len(data)} bytes is not a positive multiple of the "
+    with bytes_stream(data, source) as stream:
+        count = record_count(stream)
+        images, labels = _allocate(count, source)
+        read_records(stream, count, images, labels)
+    return images, labels.astype(numpy.int64)
+
+
+def record_count(stream: DataStream) -> int:
+    """The number of records the batch file ``stream`` declares, checked before any is read.
+
+    A stored file declares it by its size; a gzipped one by the decompressed size in its
+    trailer, which is then the most that is decompressed (so a gzip bomb stops there)."""
+    source = stream.source
+    if stream.compressed:
+        size = stream.gzip_declared_size()
+        if size is None:
+            raise UntrustedFileError(f"{source}: corrupt or truncated gzip data ({stream.stored_size} "
+                                     f"bytes, too short for a gzip header and trailer)")
+        where = f"gzip data whose trailer declares {size} decompressed bytes"
+    else:
+        size, where = stream.stored_size, f"batch of {stream.stored_size} bytes"
+    if size == 0 or size % RECORD_SIZE or size > stream.most_bytes:
+        raise UntrustedFileError(
+            f"{source}: CIFAR-10 {where} is not a positive multiple of the "
             f"{RECORD_SIZE}-byte record (1 label byte + {RECORD_SIZE - 1} pixel bytes)"
         )
-    records = numpy.frombuffer(data, dtype=numpy.uint8).reshape(-1, RECORD_SIZE)
-    labels = records[:, 0].astype(numpy.int64)
-    bad = numpy.flatnonzero(labels >= NUM_CLASSES)
-    if bad.size:
-        raise ValueError(
-            f"{source}: record {int(bad[0])} has label {int(labels[bad[0]])}, expected 0..{NUM_CLASSES - 1}"
-        )
-    images = records[:, 1:].reshape(-1, CHANNELS, IMAGE_SIZE, IMAGE_SIZE).copy()
-    return images, labels
+    return size // RECORD_SIZE
+
+
+def read_records(stream: DataStream, count: int, images: numpy.ndarray, labels: numpy.ndarray) -> None:
+    """Read ``count`` records of ``stream`` into ``images`` (count, 3, 32, 32) and ``labels``
+    (count,) uint8, a chunk at a time; refuse a label outside 0..9, a short stream and (for
+    gzip) one that holds more than the ``count`` records."""
+    source = stream.source
+    chunk = numpy.empty((min(count, CHUNK_RECORDS), RECORD_SIZE), dtype=numpy.uint8)
+    for start in range(0, count, CHUNK_RECORDS):
+        rows = min(CHUNK_RECORDS, count - start)
+        got = stream.readinto(memoryview(chunk[:rows].reshape(-1)))
+        if got < rows * RECORD_SIZE:
+            raise UntrustedFileError(f"{source}: CIFAR-10 data ends after {start * RECORD_SIZE + got} "
+                                     f"bytes, {count} records need {count * RECORD_SIZE} (truncated)")
+        bad = numpy.flatnonzero(chunk[:rows, 0] >= NUM_CLASSES)
+        if bad.size:
+            record = start + int(bad[0])
+            raise UntrustedFileError(f"{source}: record {record} has label {int(chunk[bad[0], 0])}, "
+                                     f"expected 0..{NUM_CLASSES - 1}")
+        labels[start:start + rows] = chunk[:rows, 0]
+        images[start:start + rows] = chunk[:rows, 1:].reshape(rows, CHANNELS, IMAGE_SIZE, IMAGE_SIZE)
+    if stream.compressed and not stream.at_end():
+        raise UntrustedFileError(f"{source}: the gzip data holds more than the {count * RECORD_SIZE} "
+                                 f"bytes its trailer declares (a multi-member or damaged gzip file; "
+                                 f"decompress it first)")
+
+
+def _allocate(count: int, source: str) -> tuple[numpy.ndarray, numpy.ndarray]:
+    try:
+        return (numpy.empty((count, CHANNELS, IMAGE_SIZE, IMAGE_SIZE), dtype=numpy.uint8),
+                numpy.empty(count, dtype=numpy.uint8))
+    except MemoryError:
+        raise UntrustedFileError(f"{source}: {count} CIFAR-10 records need more memory than this "
+                                 f"machine can give") from None
 
 
 class CIFAR10:
@@ -78,9 +126,7 @@ class CIFAR10:
                 f"the {'train' if self.train else 'test'} split needs {', '.join(names)} "
                 "(the binary version, cifar-10-binary.tar.gz)"
             )
-        parts = [parse_cifar_batch(_read(path), str(path)) for path in paths.values()]
-        self.data = numpy.concatenate([images for images, _ in parts])
-        self.targets = numpy.concatenate([labels for _, labels in parts])
+        self.data, self.targets = _read_batches([path for path in paths.values() if path is not None])
 
     @staticmethod
     def expected_files(train: bool = True) -> tuple[str, ...]:
@@ -116,6 +162,20 @@ class CIFAR10:
         return f"CIFAR10(root={str(self.root)!r}, split={split}, size={len(self)})"
 
 
-def _read(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+def _read_batches(paths: list[Path]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """All records of the batch files, read straight into one array (no concatenation): every
+    file's record count is checked before any body is read."""
+    streams = []
+    try:
+        for path in paths:
+            streams.append(open_data(path, what="CIFAR-10 batch file"))
+        counts = [record_count(stream) for stream in streams]
+        images, labels = _allocate(sum(counts), ", ".join(str(path) for path in paths))
+        start = 0
+        for stream, count in zip(streams, counts):
+            read_records(stream, count, images[start:start + count], labels[start:start + count])
+            start += count
+    finally:
+        for stream in streams:
+            stream.close()
+    return images, labels.astype(numpy.int64)

@@ -10,6 +10,11 @@ Layout, all integers big-endian::
 
 ``train-images-idx3-ubyte`` is ``(60000, 28, 28)`` uint8; ``train-labels-idx1-ubyte`` is
 ``(60000,)`` uint8. Files may be gzipped; that is detected from the content, not the name.
+
+A file is untrusted input: the header is read and checked first, it fixes the exact number of
+bytes the file must hold, a stored file of another size is refused before its body is read,
+and the body is read once into an array of that size (a gzipped body is decompressed in
+chunks and never past the declared size + 1 byte), so the memory used is the array's.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import os
 
 import numpy
 
-from .files import maybe_gunzip
+from ..untrusted import UntrustedFileError
+from .files import DataStream, bytes_stream, open_data
 
 # type code -> big-endian numpy dtype of the stored values
 IDX_TYPES = {
@@ -39,50 +45,86 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> numpy.ndarray:
     naming ``source`` and the fault for a bad magic number, an unknown type code, a wrong
     number of dimensions, or a length that disagrees with the sizes in the header.
     """
-    data = maybe_gunzip(bytes(data), source)
-    if len(data) < 4:
-        raise ValueError(
-            f"{source}: not an IDX file: {len(data)} bytes, shorter than the 4-byte magic number"
+    with bytes_stream(data, source) as stream:
+        return read_idx_stream(stream)
+
+
+def read_idx(path: str | os.PathLike) -> numpy.ndarray:
+    """Read an IDX file (gzipped or not); see :func:`parse_idx`. A missing file raises
+    ``FileNotFoundError``; a FIFO, device or folder is refused without reading."""
+    with open_data(path, what="IDX file") as stream:
+        return read_idx_stream(stream)
+
+
+def read_idx_header(stream: DataStream) -> tuple[numpy.dtype, tuple[int, ...]]:
+    """The stored dtype and the shape declared by the header at the start of ``stream``."""
+    source = stream.source
+    magic = stream.read(4)
+    if len(magic) < 4:
+        raise UntrustedFileError(
+            f"{source}: not an IDX file: {len(magic)} bytes, shorter than the 4-byte magic number"
         )
-    if data[0] != 0 or data[1] != 0:
-        raise ValueError(
-            f"{source}: not an IDX file: magic number starts with 0x{data[0]:02x} 0x{data[1]:02x}, "
+    if magic[0] != 0 or magic[1] != 0:
+        raise UntrustedFileError(
+            f"{source}: not an IDX file: magic number starts with 0x{magic[0]:02x} 0x{magic[1]:02x}, "
             "expected 0x00 0x00"
         )
-    type_code, ndim = data[2], data[3]
+    type_code, ndim = magic[2], magic[3]
     if type_code not in IDX_TYPES:
         known = ", ".join(f"0x{code:02x}" for code in IDX_TYPES)
-        raise ValueError(f"{source}: unknown IDX type code 0x{type_code:02x} (known: {known})")
+        raise UntrustedFileError(f"{source}: unknown IDX type code 0x{type_code:02x} (known: {known})")
     if not 1 <= ndim <= MAX_DIMS:
-        raise ValueError(f"{source}: IDX header gives {ndim} dimensions, expected 1 to {MAX_DIMS}")
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise ValueError(
-            f"{source}: truncated IDX header: {ndim} dimensions need {header_size} bytes, "
-            f"file has {len(data)}"
+        raise UntrustedFileError(f"{source}: IDX header gives {ndim} dimensions, expected 1 to {MAX_DIMS}")
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise UntrustedFileError(
+            f"{source}: truncated IDX header: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+            f"file has {4 + len(sizes)}"
         )
-    shape = tuple(int(size) for size in numpy.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = IDX_TYPES[type_code]
+    shape = tuple(int.from_bytes(sizes[4 * k: 4 * k + 4], "big") for k in range(ndim))
+    return IDX_TYPES[type_code], shape
+
+
+def read_idx_stream(stream: DataStream) -> numpy.ndarray:
+    """The array of the IDX file ``stream``: header checked, then exactly the body it declares."""
+    source = stream.source
+    dtype, shape = read_idx_header(stream)
+    header_size = stream.position
     count, nonzero_count = 1, 1
     for size in shape:
         count *= size
         nonzero_count *= max(size, 1)
     if nonzero_count * dtype.itemsize > numpy.iinfo(numpy.intp).max:  # numpy refuses such shapes
-        raise ValueError(f"{source}: IDX sizes {shape} describe an array too large to represent")
-    expected = header_size + count * dtype.itemsize
-    if len(data) != expected:
-        fault = "truncated" if len(data) < expected else "trailing bytes after the data"
-        raise ValueError(
+        raise UntrustedFileError(f"{source}: IDX sizes {shape} describe an array too large to represent")
+    body = count * dtype.itemsize
+    expected = header_size + body
+    if not stream.compressed and stream.stored_size != expected:
+        fault = "truncated" if stream.stored_size < expected else "trailing bytes after the data"
+        raise UntrustedFileError(
             f"{source}: IDX sizes {shape} of {dtype.name} need {expected} bytes, "
-            f"file has {len(data)} ({fault})"
+            f"file has {stream.stored_size} ({fault})"
         )
-    values = numpy.frombuffer(data, dtype=dtype, count=count, offset=header_size)
-    return values.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
-
-
-def read_idx(path: str | os.PathLike) -> numpy.ndarray:
-    """Read an IDX file (gzipped or not); see :func:`parse_idx`. A missing file raises
-    ``FileNotFoundError``."""
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    return parse_idx(raw, str(path))
+    if stream.compressed and body > stream.most_bytes:
+        raise UntrustedFileError(
+            f"{source}: IDX sizes {shape} of {dtype.name} need {body} bytes after the header, "
+            f"more than a gzip file of {stream.stored_size} bytes can decompress to (truncated)"
+        )
+    try:
+        values = numpy.empty(count, dtype=dtype)
+    except MemoryError:
+        raise UntrustedFileError(f"{source}: IDX sizes {shape} of {dtype.name} need {body} bytes, "
+                                 f"more memory than this machine can give") from None
+    got = stream.readinto(memoryview(values.view(numpy.uint8)))
+    if got < body:
+        raise UntrustedFileError(
+            f"{source}: IDX sizes {shape} of {dtype.name} need {expected} bytes, the decompressed "
+            f"data has {header_size + got} (truncated)"
+        )
+    if stream.compressed and not stream.at_end():
+        raise UntrustedFileError(
+            f"{source}: IDX sizes {shape} of {dtype.name} need {expected} bytes, the decompressed "
+            f"data has more (trailing bytes after the data)"
+        )
+    if not dtype.isnative and dtype.itemsize > 1:  # big-endian to native, in place (no copy)
+        values.byteswap(inplace=True)
+    return values.view(dtype.newbyteorder("=")).reshape(shape)

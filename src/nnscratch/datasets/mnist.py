@@ -100,8 +100,9 @@ class MNIST:
         images = read_idx(path)
         if images.dtype != numpy.uint8 or images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(
-                f"{path}: expected uint8 images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), "
-                f"got {images.dtype} {images.shape}"
+                f"{path}: MNIST images are uint8 (N, {IMAGE_SIZE}, {IMAGE_SIZE}), this file holds "
+                f"{images.dtype} {images.shape}; for IDX images of other sizes or classes use "
+                f"the cnn-images recipe (nnscratch train cnn-images --data DIR)"
             )
         return images
 

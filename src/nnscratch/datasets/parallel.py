@@ -6,8 +6,9 @@
                        the format of the Tatoeba pair files (manythings.org/anki), lower-cased
                        and split into words and punctuation, filtered by length.
 
-A malformed line (no tab, an empty side, bytes that are not UTF-8) is skipped and recorded in
-``problems`` as ``(line_number, reason)``, and a warning names the first ones; with
+A malformed line (no tab, an empty side, bytes that are not UTF-8: the reason gives the byte
+offset in the file) is skipped and recorded in ``problems`` as ``(line_number, reason)``, and a
+warning names the first ones; with
 ``strict=True`` the first one raises ValueError instead. Blank lines are ignored.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import numpy
 
 from ..data.dataset import Dataset
+from .files import read_whole
 from .tokenize import CharTokenizer, WordTokenizer
 from .vocab import DEFAULT_SPECIALS, Vocab
 
@@ -152,12 +154,12 @@ class ParallelCorpus(TranslationPairs):
             raise ValueError(f"ParallelCorpus: max_length must be >= 1, got {max_length}")
         self.path = Path(path)
         tokenizer = make_tokenizer(level, lowercase)
-        raw = self.path.read_bytes()
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
+        raw = read_whole(self.path, what="parallel corpus")
+        offset = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         pairs, self.line_numbers, self.problems, self.filtered = [], [], [], 0
-        for number, line in enumerate(raw.split(b"\n"), start=1):
-            pair, reason = _parse_line(line, tokenizer)
+        for number, line in enumerate(raw[offset:].split(b"\n"), start=1):
+            pair, reason = _parse_line(line, tokenizer, offset)
+            offset += len(line) + 1
             if reason is not None:
                 if strict:
                     raise ValueError(f"ParallelCorpus: {self.path}, line {number}: {reason}")
@@ -185,12 +187,14 @@ class ParallelCorpus(TranslationPairs):
                          max_vocab_size)
 
 
-def _parse_line(line: bytes, tokenizer: Any) -> tuple[Pair | None, str | None]:
-    """``(pair, None)``, ``(None, None)`` for a blank line, or ``(None, reason)``."""
+def _parse_line(line: bytes, tokenizer: Any, offset: int) -> tuple[Pair | None, str | None]:
+    """``(pair, None)``, ``(None, None)`` for a blank line, or ``(None, reason)``; ``offset``
+    is the line's first byte in the file."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, f"not valid UTF-8 (byte {error.start})"
+        return None, (f"not valid UTF-8 (byte 0x{line[error.start]:02x} at byte offset "
+                      f"{offset + error.start} of the file)")
     text = text.rstrip("\r")
     if not text.strip():
         return None, None

@@ -21,6 +21,7 @@ import numpy
 
 from .. import backend
 from ..tensor import Tensor
+from .files import read_text
 from .tokenize import get_tokenizer
 from .vocab import DEFAULT_SPECIALS, Vocab
 
@@ -51,18 +52,10 @@ DEFAULT_SPLIT = (0.9, 0.05, 0.05)
 def read_text_file(path: str | Path) -> str:
     """A file's text decoded as UTF-8 (a leading byte-order mark dropped).
 
-    Raises ValueError naming the file and the byte offset when it is not UTF-8, and
-    FileNotFoundError when it does not exist.
+    Raises ValueError naming the file and the byte offset when it is not UTF-8 or not a regular
+    file (a FIFO, a device), and FileNotFoundError when it does not exist.
     """
-    path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start: error.end]
-        raise ValueError(f"{path}: not UTF-8 text: byte 0x{bad[0]:02x} at byte offset {error.start} "
-                         f"({error.reason}); convert the file to UTF-8 first") from None
-    return text.removeprefix("\ufeff")
+    return read_text(path, what="text file")
 
 
 def default_corpus_text(max_bytes: int = DEFAULT_CORPUS_BYTES) -> str:

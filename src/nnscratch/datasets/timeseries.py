@@ -16,6 +16,7 @@ has its whole future inside the test part; its past may reach back into the part
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy
+
+from .files import read_text
 
 # header names taken for the date column when none is named
 DATE_COLUMN_NAMES = ("date", "datetime", "time", "timestamp", "day", "month", "period")
@@ -67,13 +70,14 @@ class TimeSeries:
         must increase. Every fault raises ValueError naming the file, the line and the column.
         """
         path = Path(path)
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle, delimiter=delimiter))
+        rows = _read_csv_rows(path, delimiter)
         if not rows or not any(cell.strip() for cell in rows[0]):
             raise ValueError(f"{path}: empty file (expected a header line naming the columns)")
         header = [cell.strip() for cell in rows[0]]
         if column not in header:
-            raise ValueError(f"{path}: no column {column!r}; the columns are {header}")
+            hint = (" (the first line holds numbers: the file needs a header line naming the "
+                    "columns)" if all(_is_number(cell) for cell in header) else "")
+            raise ValueError(f"{path}: no column {column!r}; the columns are {header}{hint}")
         value_index = header.index(column)
         date_index = _date_column(path, header, date_column)
         values, dates = [], []
@@ -177,7 +181,16 @@ class TimeSeries:
             raise ValueError(f"TimeSeries.windows: the training part ({val_start} values of "
                              f"{len(self)}) is shorter than one window ({past} + {horizon})")
         normalizer = Normalizer.fit(self.values[:val_start])
-        z = normalizer.transform(self.values).astype(numpy.float32)
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            z64 = normalizer.transform(self.values)
+            z = z64.astype(numpy.float32)
+        if not (math.isfinite(normalizer.mean) and math.isfinite(normalizer.std)
+                and numpy.isfinite(z).all()):
+            largest = float(numpy.abs(self.values).max())
+            raise ValueError(f"TimeSeries {self.name!r}: values as large as {largest:.3g} overflow "
+                             f"when normalised (training mean {normalizer.mean:.3g}, standard "
+                             f"deviation {normalizer.std:.3g}, z must be finite in float32); "
+                             f"rescale the column {self.name!r}")
         bounds = {"train": (0, val_start), "val": (val_start, test_start),
                   "test": (test_start, len(self))}
         splits = {}
@@ -206,7 +219,12 @@ class Normalizer:
 
     @classmethod
     def fit(cls, values: numpy.ndarray) -> Normalizer:
-        std = float(numpy.std(values))
+        """Mean and standard deviation of ``values`` (either is inf when they overflow float64;
+        the caller checks)."""
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            std = float(numpy.std(values))
+            if not math.isfinite(std):
+                return cls(float(numpy.mean(values)), std)
         return cls(float(numpy.mean(values)), std if std > 0 else 1.0)
 
     def transform(self, values: numpy.ndarray) -> numpy.ndarray:
@@ -245,6 +263,37 @@ class ForecastWindows:
 
 
 # ---------------------------------------------------------------------------- CSV helpers
+def _read_csv_rows(path: Path, delimiter: str) -> list[list[str]]:
+    """Every row of the CSV file ``path`` (UTF-8), each fault a ValueError naming the file and
+    the line: not a regular file, not UTF-8 (with the byte offset), a field longer than the
+    csv module's limit, malformed quoting or a NUL byte."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ValueError(f"{path}: the CSV delimiter must be one character other than a quote or "
+                         f"line end, got {delimiter!r}")
+    text = read_text(path, what="CSV file")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as error:
+        line = reader.line_num
+        if "field limit" in str(error):
+            raise ValueError(f"{path} line {line}: a field longer than {csv.field_size_limit():,} "
+                             f"characters (the csv module's limit); is this a CSV file with the "
+                             f"delimiter {delimiter!r}?") from None
+        raise ValueError(f"{path} line {line}: not valid CSV ({error})") from None
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _date_column(path: Path, header: list[str], date_column: str | None) -> int | None:
     if date_column is not None:
         if date_column not in header:
