@@ -83,17 +83,18 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
     return data
 
 
-def parse_json(text: bytes | str, *, source: str | os.PathLike) -> Any:
-    """``text`` parsed as strict JSON (no NaN/Infinity), or :class:`UntrustedFileError`
-    naming ``source``: not UTF-8, malformed, nested deeper than Python's recursion limit
-    (json's C parser then raises RecursionError at once), or an integer too long to convert."""
+def parse_json(text: bytes | str, *, source: str | os.PathLike, allow_constants: bool = False) -> Any:
+    """``text`` parsed as strict JSON (no NaN/Infinity unless ``allow_constants``), or
+    :class:`UntrustedFileError` naming ``source``: not UTF-8, malformed, nested deeper than
+    Python's recursion limit (json's C parser then raises RecursionError at once), or an
+    integer too long to convert."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise UntrustedFileError(f"{source} is not UTF-8 text ({error})") from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=None if allow_constants else _refuse_constant)
     except json.JSONDecodeError as error:
         raise UntrustedFileError(f"{source} is not valid JSON ({error})") from None
     except RecursionError:
@@ -102,15 +103,18 @@ def parse_json(text: bytes | str, *, source: str | os.PathLike) -> Any:
         raise UntrustedFileError(f"{source} is not valid JSON ({error})") from None
 
 
-def read_json(path: str | os.PathLike, *, max_bytes: int = JSON_LIMIT, what: str = "file") -> Any:
+def read_json(path: str | os.PathLike, *, max_bytes: int = JSON_LIMIT, what: str = "file",
+              allow_constants: bool = False) -> Any:
     """The JSON value in the regular file ``path`` (see :func:`read_bytes` and
     :func:`parse_json` for what is refused)."""
-    return parse_json(read_bytes(path, max_bytes=max_bytes, what=what), source=path)
+    return parse_json(read_bytes(path, max_bytes=max_bytes, what=what), source=path,
+                      allow_constants=allow_constants)
 
 
-def read_json_object(path: str | os.PathLike, *, max_bytes: int = JSON_LIMIT, what: str = "file") -> dict:
+def read_json_object(path: str | os.PathLike, *, max_bytes: int = JSON_LIMIT, what: str = "file",
+                     allow_constants: bool = False) -> dict:
     """Like :func:`read_json`, for a file whose top level must be a JSON object."""
-    value = read_json(path, max_bytes=max_bytes, what=what)
+    value = read_json(path, max_bytes=max_bytes, what=what, allow_constants=allow_constants)
     if not isinstance(value, dict):
         raise UntrustedFileError(f"{path} holds a JSON {_json_type(value)}, not an object")
     return value

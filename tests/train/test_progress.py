@@ -16,14 +16,17 @@ def simulate(progress, epochs=3, steps=500):
     progress.close()
 
 
-def test_a_non_terminal_gets_one_line_per_epoch():
+def test_a_non_terminal_gets_a_line_per_log_point_and_per_epoch():
     stream = io.StringIO()  # not a TTY
     progress = Progress("auto", stream=stream)
     assert progress.mode == "plain"
-    simulate(progress)
+    simulate(progress)  # 3 epochs of 500 steps, a log point every 10 steps
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 3 and "\r" not in stream.getvalue()
-    assert lines[0].startswith("epoch 1/3") and "val accuracy 0.9" in lines[0]
+    assert len(lines) == 3 * (50 + 1) and "\r" not in stream.getvalue()
+    assert lines[0] == "epoch 1/3  step 10  loss 0.5  samples/s 1000"
+    epoch_lines = [line for line in lines if "val accuracy" in line]
+    assert [line.split()[1] for line in epoch_lines] == ["1/3", "2/3", "3/3"]
+    assert lines.index(epoch_lines[0]) == 50  # after the epoch's own 50 log lines
 
 
 def test_long_epochs_in_a_log_print_a_line_now_and_then():

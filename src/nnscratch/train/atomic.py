@@ -3,7 +3,10 @@
 The recipe is the classic one: write a temporary file in the same directory, flush and
 ``fsync`` it, ``os.replace`` it over the target (atomic on POSIX and Windows), then ``fsync`` the
 directory so the rename itself survives a power cut. If anything fails the temporary file is
-removed and the target is untouched.
+removed and the target is untouched; that includes a KeyboardInterrupt (a second Ctrl-C) or any
+other exception landing mid-write. Only a kill that leaves no time to clean up (SIGKILL, a power
+cut) leaves the hidden temporary ``.NAME.tmp-PID``, which :meth:`RunFolder.remove_orphans
+<nnscratch.train.run.RunFolder.remove_orphans>` removes when the run next starts.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from . import faults
 
 
 class WriteError(OSError):
@@ -27,11 +32,15 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        faults.in_write(path)
         os.replace(temporary, path)
     except OSError as error:
         _remove_quietly(temporary)
         reason = error.strerror or str(error)
         raise WriteError(f"cannot write {path}: {reason}") from error
+    except BaseException:  # KeyboardInterrupt mid-write: no temporary left behind
+        _remove_quietly(temporary)
+        raise
     fsync_directory(path.parent)
 
 

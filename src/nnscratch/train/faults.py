@@ -8,20 +8,29 @@
   ``NNSCRATCH_TEST_NAN_AT_STEP=K``        the loss of optimiser step K (1-based) becomes NaN
   ``NNSCRATCH_TEST_SIGNAL_AT_STEP=K:SIG``  after step K the process sends itself signal SIG
                                          (``SIGKILL``, ``SIGINT``, ``SIGTERM`` …)
+  ``NNSCRATCH_TEST_SIGNAL_IN_WRITE=GLOB:SIG``  the first atomic write of a file whose name
+                                         matches GLOB sends SIG while its temporary file is
+                                         complete but not yet renamed (once per process)
 
-  The end-to-end tests use them to crash, interrupt and poison a run at an exact step.
+  The end-to-end tests use them to crash, interrupt and poison a run at an exact step, and to
+  deliver a second signal in the middle of the handling of the first.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 NAN_ENV = "NNSCRATCH_TEST_NAN_AT_STEP"
 SIGNAL_ENV = "NNSCRATCH_TEST_SIGNAL_AT_STEP"
+WRITE_SIGNAL_ENV = "NNSCRATCH_TEST_SIGNAL_IN_WRITE"
+_fired_in_write: set[str] = set()
 
 
 class NonFiniteLossError(RuntimeError):
@@ -32,12 +41,24 @@ class NonFiniteLossError(RuntimeError):
         self.step, self.value = step, value
 
 
+def in_write(path: Any) -> None:
+    """The hook of ``NNSCRATCH_TEST_SIGNAL_IN_WRITE`` (called by atomic writes before renaming)."""
+    setting = os.environ.get(WRITE_SIGNAL_ENV)
+    if not setting or setting in _fired_in_write:
+        return
+    pattern, _, name = setting.rpartition(":")
+    if fnmatch.fnmatchcase(os.path.basename(os.fspath(path)), pattern):
+        _fired_in_write.add(setting)
+        os.kill(os.getpid(), int(getattr(signal, name)))
+
+
 class StopSignals:
     """Context manager: SIGINT/SIGTERM request a clean stop instead of killing the process.
 
     ``requested`` is the name of the first signal received (``"SIGINT"``), else None. A second
-    SIGINT raises KeyboardInterrupt, for when saving itself hangs. Outside the main thread
-    (where Python cannot install handlers) it does nothing.
+    SIGINT raises KeyboardInterrupt, for when saving itself hangs, except inside
+    :meth:`deferred` (the writing of summary.json), where it is only noted. Outside the main
+    thread (where Python cannot install handlers) it does nothing.
     """
 
     SIGNALS = ("SIGINT", "SIGTERM")
@@ -45,6 +66,21 @@ class StopSignals:
     def __init__(self) -> None:
         self.requested: str | None = None
         self._previous: dict[int, Any] = {}
+        self._deferring = 0
+
+    @property
+    def number(self) -> int | None:
+        """The number of the first signal received (2 for SIGINT, 15 for SIGTERM), else None."""
+        return int(getattr(signal, self.requested)) if self.requested else None
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A block that no signal interrupts: a signal arriving in it is only noted."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
@@ -60,7 +96,7 @@ class StopSignals:
         self._previous.clear()
 
     def _handle(self, number: int, frame: Any) -> None:
-        if self.requested == "SIGINT" and number == signal.SIGINT:
+        if self.requested == "SIGINT" and number == signal.SIGINT and not self._deferring:
             raise KeyboardInterrupt
         self.requested = self.requested or signal.Signals(number).name
 

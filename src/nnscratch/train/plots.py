@@ -1,7 +1,9 @@
 """Learning curves as PNG files, drawn headless from ``metrics.jsonl`` records.
 
 One figure per metric: the training curve (logged every few steps) and the validation curve
-(one point per epoch) against the optimiser step, plus the learning rate. Matplotlib is an
+(one point per epoch) against the optimiser step, plus the learning rate. Each figure is titled
+with the run it shows (``title``: the trainer passes the run folder's name and the recipe), so
+a PNG on its own says where it comes from. Matplotlib is an
 optional dependency (``pip install 'nnscratch[plot]'``); without it no plot is drawn and
 :func:`plot_learning_curves` says so.
 """
@@ -12,13 +14,15 @@ from pathlib import Path
 
 from .atomic import atomic_save_figure
 
-_SKIP = {"step", "epoch", "split", "seconds", "samples_per_second", "lr"}
+_SKIP = {"step", "epoch", "split", "seconds", "samples_per_second", "tokens_per_second", "lr"}
 
 
-def plot_learning_curves(records: list[dict], directory: str | Path) -> list[Path]:
+def plot_learning_curves(records: list[dict], directory: str | Path,
+                         title: str | None = None) -> list[Path]:
     """Write ``<metric>.png`` (and ``lr.png``) into ``directory``; return the files written.
 
-    Raises ImportError when matplotlib is missing.
+    ``title`` names the run (e.g. ``"cnn-run (cnn-shapes)"``); each figure's title is it and
+    the quantity drawn. Raises ImportError when matplotlib is missing.
     """
     import matplotlib
 
@@ -50,6 +54,8 @@ def plot_learning_curves(records: list[dict], directory: str | Path) -> list[Pat
         if name in ("loss", "perplexity") and all(v > 0 for _, vs in splits.values() for v in vs):
             axes.set_yscale("log")
         axes.grid(True, alpha=0.3)
+        quantity = "learning rate" if name == "lr" else name
+        axes.set_title(f"{title}: {quantity}" if title else quantity, fontsize=10)
         axes.legend()
         figure.tight_layout()
         written.append(atomic_save_figure(figure, directory / f"{name}.png"))

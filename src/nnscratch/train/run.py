@@ -5,27 +5,52 @@
     runs/<name>/
       config.json        every setting, the seed, the recipe, library and Python versions
       metrics.jsonl      one JSON object per logged step and per evaluation
-      summary.json       {"recipe", "status", "steps", "seconds", "final"} written at the end
+      summary.json       {"recipe", "status", "steps", "seconds", "final"} written at the end,
+                         and "model": {"file", "bytes", "sha256"} once the weights are written
       model.safetensors  the final weights (written when the run completes)
       checkpoints/       see checkpoint.py
       plots/             PNG learning curves
+      .lock              held (flock, through ``filelock``) by the process running the run;
+      .lock.owner        that process's pid and start time, for the message of a second one
 
 JSON files are written atomically; ``metrics.jsonl`` is appended and flushed line by line, and
 on resume it is cut back to the checkpoint's step so that replayed steps are not logged twice.
+Everything read back from a run folder is untrusted input (:mod:`nnscratch.untrusted`): a run
+folder may have been sent by someone else.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import platform
+import re
+import stat
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import untrusted
 from .atomic import WriteError, atomic_write_json
 
 STATUSES = ("completed", "stopped", "failed")
+#: the largest config.json / summary.json / .lock.owner read back
+CONFIG_LIMIT = 1024 * 1024
+OWNER_LIMIT = 4096
+#: a line of metrics.jsonl longer than this is not one the trainer wrote; it is skipped
+METRICS_LINE_LIMIT = 1024 * 1024
+#: hidden temporaries of the run folder's writers: atomic.py's ``.NAME.tmp-PID`` and
+#: serialization.save's ``.NAME.XXXXXXXX.tmp`` (tempfile.mkstemp's 8 random characters)
+TEMPORARY_NAMES = (re.compile(r"^\..+\.tmp-\d+$"), re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$"))
+
+
+class RunFolderBusy(ValueError):  # noqa: N818 - named for the state it reports
+    """Another process holds the run folder's lock (the message names the folder and holder)."""
 
 
 def default_run_path(recipe: str, root: str | Path = "runs") -> Path:
@@ -74,13 +99,19 @@ class RunFolder:
 
     def final_weights(self, device: Any = "cpu") -> dict:
         """The run's trained weights: ``model.safetensors``, or for a run that did not
-        complete, its newest valid checkpoint's (said on stderr). FileNotFoundError if neither."""
+        complete, its newest valid checkpoint's (said on stderr). FileNotFoundError if neither.
+
+        When summary.json records the weights' size and SHA-256 (every run since they were
+        recorded), ``model.safetensors`` must match them: a ValueError names the file otherwise.
+        A run folder from before has no record and loads unchecked.
+        """
         import sys
 
         from ..serialization import load
         from .checkpoint import Checkpointer
 
-        if self.model_path.exists():
+        if self.model_path.exists() or self.model_path.is_symlink():
+            self.verify_model()
             return load(self.model_path, device=device)
         found = Checkpointer(self.checkpoints).load_latest(device)
         if found is None:
@@ -92,6 +123,150 @@ class RunFolder:
 
     def has_run(self) -> bool:
         return self.config_path.exists() or any(self.checkpoints.glob("step-*.json"))
+
+    def model_record(self) -> dict:
+        """``{"file", "bytes", "sha256"}`` of ``model.safetensors`` as it is now on disk."""
+        digest, size = hashlib.sha256(), 0
+        with open(self.model_path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+        return {"file": self.model_path.name, "bytes": size, "sha256": digest.hexdigest()}
+
+    def verify_model(self) -> None:
+        """Check ``model.safetensors`` against the size and digest summary.json records for
+        it; ValueError naming the file on a mismatch. Nothing to check without a record."""
+        recorded = self._recorded_model()
+        if recorded is None:
+            return
+        data = untrusted.read_bytes(self.model_path, max_bytes=recorded["bytes"],
+                                    what="weights file")
+        if len(data) != recorded["bytes"] or hashlib.sha256(data).hexdigest() != recorded["sha256"]:
+            raise untrusted.UntrustedFileError(
+                f"{self.model_path}: model.safetensors does not match the digest recorded in "
+                f"{self.summary_path} ({len(data)} bytes, recorded {recorded['bytes']}; the "
+                f"weights were changed or damaged after the run wrote them)")
+
+    def _recorded_model(self) -> dict | None:
+        if not (self.summary_path.exists() or self.summary_path.is_symlink()):
+            return None
+        summary = untrusted.read_json_object(self.summary_path, max_bytes=CONFIG_LIMIT,
+                                             what="summary")
+        record = untrusted.field(summary, "model", (dict, type(None)), source=self.summary_path,
+                                 default=None)
+        if record is None:
+            return None
+        source = f"{self.summary_path} (field 'model')"
+        name = untrusted.field(record, "file", str, source=source)
+        if name != self.model_path.name:
+            raise untrusted.UntrustedFileError(f"{source}: 'file' must be "
+                                               f"{self.model_path.name!r}, got {name!r}")
+        size = untrusted.field(record, "bytes", int, source=source, low=0, high=1 << 40)
+        digest = untrusted.field(record, "sha256", str, source=source)
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise untrusted.UntrustedFileError(f"{source}: 'sha256' is not a SHA-256 hex digest")
+        return {"file": name, "bytes": size, "sha256": digest}
+
+    # ------------------------------------------------------------------ one process at a time
+    @contextmanager
+    def lock(self) -> Iterator[RunFolder]:
+        """Hold the run folder's exclusive lock for the ``with`` block (creating the folder).
+
+        The lock is an OS file lock (``flock`` through :mod:`filelock`) on ``.lock``, so the
+        kernel frees it when the holder exits, however it exits (SIGKILL included). A second
+        process gets :class:`RunFolderBusy` at once, naming the holder's pid. Re-entrant within
+        one process: the trainer locks the folder that ``nnscratch train`` already holds.
+        """
+        import filelock
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WriteError(f"cannot create run folder {self.path}: "
+                             f"{error.strerror or error}") from error
+        key = os.path.realpath(self.path)
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None and held[0] == os.getpid():
+                _HELD[key] = (held[0], held[1], held[2] + 1)
+                nested = True
+            else:
+                nested = False
+        if nested:
+            try:
+                yield self
+            finally:
+                self._release_nested(key)
+            return
+        file_lock = filelock.FileLock(self.path / ".lock", timeout=0)
+        try:
+            file_lock.acquire()
+        except filelock.Timeout:
+            raise RunFolderBusy(f"run folder {self.path} is in use by {self._holder()}; wait "
+                                f"for it to end or choose another folder") from None
+        except OSError as error:
+            raise WriteError(f"cannot lock run folder {self.path}: "
+                             f"{error.strerror or error}") from error
+        with _HELD_GUARD:
+            _HELD[key] = (os.getpid(), file_lock, 1)
+        try:
+            atomic_write_json(self.path / ".lock.owner",
+                              {"pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            yield self
+        finally:
+            self._release_nested(key)
+
+    @staticmethod
+    def _release_nested(key: str) -> None:
+        with _HELD_GUARD:
+            pid, file_lock, depth = _HELD[key]
+            if depth > 1:
+                _HELD[key] = (pid, file_lock, depth - 1)
+                return
+            del _HELD[key]
+        # the owner note goes while the lock is still held, so it never names a later holder
+        try:
+            os.unlink(Path(file_lock.lock_file).with_name(".lock.owner"))
+        except OSError:
+            pass
+        file_lock.release()
+
+    def _holder(self) -> str:
+        """'process 1234 (since …)' from .lock.owner, read as untrusted input."""
+        owner = self.path / ".lock.owner"
+        try:
+            note = untrusted.read_json_object(owner, max_bytes=OWNER_LIMIT)
+            pid = untrusted.field(note, "pid", int, source=owner, low=1)
+            started = untrusted.field(note, "started", str, source=owner, default="")
+        except (ValueError, OSError):
+            return "another process (its pid is not recorded)"
+        since = f", since {started[:40]}" if started else ""
+        return f"another process (pid {pid}{since})"
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete the hidden temporaries that writers killed mid-write leave behind (in the
+        folder, checkpoints/ and plots/); return what was removed.
+
+        Only names of the forms the writers use (:data:`TEMPORARY_NAMES`) and only regular
+        files: a link or folder of such a name stays, and no link is followed. Call it while
+        holding :meth:`lock`, so no live writer's temporary is taken.
+        """
+        removed = []
+        for folder in (self.path, self.checkpoints, self.plots):
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if not any(pattern.match(entry.name) for pattern in TEMPORARY_NAMES):
+                    continue
+                try:
+                    if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                except OSError:
+                    continue
+        return removed
 
     # ------------------------------------------------------------------ config and summary
     def write_config(self, recipe: str, settings: dict) -> None:
@@ -111,25 +286,36 @@ class RunFolder:
         atomic_write_json(self.config_path, finite_or_none(config))
 
     def read_config(self) -> dict:
-        """The run's config.json; FileNotFoundError / ValueError name the file and fault."""
-        try:
-            text = self.config_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{self.path} is not a run folder (no config.json)") from None
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{self.config_path} is not valid JSON ({error})") from None
-        if not isinstance(config, dict) or "recipe" not in config or "settings" not in config:
-            raise ValueError(f"{self.config_path} lacks 'recipe' or 'settings'")
+        """The run's config.json; FileNotFoundError / ValueError name the file and fault.
+
+        Schema: ``recipe`` a string, ``settings`` an object of string keys whose values are
+        JSON scalars (null, true/false, a number, a string) or flat lists of them (the
+        Trainer's own ``metrics``). Special files, huge files and nesting bombs are refused
+        (:mod:`nnscratch.untrusted`).
+        """
+        if not (self.config_path.exists() or self.config_path.is_symlink()):
+            raise FileNotFoundError(f"{self.path} is not a run folder (no config.json)")
+        config = untrusted.read_json_object(self.config_path, max_bytes=CONFIG_LIMIT,
+                                            what="config")
+        untrusted.field(config, "recipe", str, source=self.config_path)
+        settings = untrusted.field(config, "settings", dict, source=self.config_path)
+        for name, value in settings.items():
+            items = value if isinstance(value, list) else [value]
+            if not all(item is None or isinstance(item, (bool, int, float, str)) for item in items):
+                raise untrusted.UntrustedFileError(
+                    f"{self.config_path}: setting {name!r} must be a number, a string, true/"
+                    f"false or null, got {untrusted._short(value)}")
         return config
 
     def write_summary(self, recipe: str, status: str, steps: int, seconds: float,
-                      final: dict[str, float]) -> None:
+                      final: dict[str, float], model: dict | None = None) -> None:
+        """Write summary.json; ``model`` (from :meth:`model_record`) when weights were written."""
         if status not in STATUSES:
             raise ValueError(f"summary: status must be one of {STATUSES}, got {status!r}")
         summary = {"recipe": recipe, "status": status, "steps": int(steps),
                    "seconds": round(float(seconds), 3), "final": final}
+        if model is not None:
+            summary["model"] = model
         atomic_write_json(self.summary_path, finite_or_none(summary))
 
     # ------------------------------------------------------------------ metrics log
@@ -156,13 +342,16 @@ class RunFolder:
             raise WriteError(f"cannot write {self.metrics_path}: {error.strerror or error}") from error
 
     def read_metrics(self) -> list[dict]:
-        """Every record of metrics.jsonl (a torn last line from a crash is skipped)."""
+        """Every record of metrics.jsonl (a torn last line from a crash is skipped, and so is
+        any line that is not a JSON object)."""
         records = []
         for line in self._read_lines() if self.metrics_path.exists() else []:
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
+                record = untrusted.parse_json(line, source=self.metrics_path)
+            except ValueError:
                 continue
+            if isinstance(record, dict):
+                records.append(record)
         return records
 
     def close(self) -> None:
@@ -171,8 +360,29 @@ class RunFolder:
             self._metrics = None
 
     def _read_lines(self) -> list[str]:
-        with open(self.metrics_path, encoding="utf-8") as handle:
-            return [line if line.endswith("\n") else line + "\n" for line in handle if line.strip()]
+        """The non-empty lines of metrics.jsonl, read from a regular file only (opened without
+        blocking) and one bounded line at a time; over-long lines are dropped."""
+        try:
+            descriptor = os.open(self.metrics_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError as error:
+            raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} cannot be read "
+                                               f"({error.strerror or error})") from None
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} is not a "
+                                                   f"regular file")
+            lines, skipping = [], False
+            while True:
+                raw = handle.readline(METRICS_LINE_LIMIT)
+                if not raw:
+                    return lines
+                complete = raw.endswith(b"\n")
+                if skipping or (not complete and len(raw) >= METRICS_LINE_LIMIT):
+                    skipping = not complete  # the rest of an over-long line
+                    continue
+                line = raw.decode("utf-8", errors="replace")
+                if line.strip():
+                    lines.append(line if complete else line + "\n")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -183,7 +393,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def _step_of(line: str) -> int | None:
     try:
-        step = json.loads(line).get("step")
-    except (json.JSONDecodeError, AttributeError):
+        record = untrusted.parse_json(line, source="metrics.jsonl")
+    except ValueError:
         return None
-    return step if isinstance(step, int) else None
+    step = record.get("step") if isinstance(record, dict) else None
+    return step if isinstance(step, int) and not isinstance(step, bool) else None
+
+
+# run folders this process holds: realpath -> (pid, FileLock, depth); the pid guards a fork
+_HELD: dict[str, tuple[int, Any, int]] = {}
+_HELD_GUARD = threading.Lock()

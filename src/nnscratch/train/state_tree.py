@@ -63,30 +63,70 @@ def _flatten(node: Any, path: str, arrays: dict) -> Any:
 
 
 def unflatten(skeleton: Any, arrays: dict[str, numpy.ndarray], device: Any = None) -> Any:
-    """Rebuild the tree :func:`flatten` split; tensors are placed on ``device`` (default cpu)."""
+    """Rebuild the tree :func:`flatten` split; tensors are placed on ``device`` (default cpu).
+
+    The skeleton comes from a file, so it is checked as it is walked: every reference must
+    name an array that exists, each array is referenced exactly once, and the markers hold what
+    :func:`flatten` writes (a list for ``__tuple__``, ``[key, value]`` pairs for ``__items__``).
+    Anything else is a ValueError saying where in the tree it is.
+    """
     target = backend.device(device) if device is not None else backend.CPU
-    return _unflatten(skeleton, arrays, target)
+    used: set[str] = set()
+    try:
+        tree = _unflatten(skeleton, arrays, target, used, "")
+    except RecursionError:
+        raise ValueError("checkpoint: the state nests too deeply") from None
+    unused = sorted(set(arrays) - used)
+    if unused:
+        raise ValueError(f"checkpoint: the tensors hold arrays the state never names: "
+                         f"{', '.join(unused[:5])}{' …' if len(unused) > 5 else ''}")
+    return tree
 
 
-def _unflatten(node: Any, arrays: dict, target: backend.device) -> Any:
+def _unflatten(node: Any, arrays: dict, target: backend.device, used: set, where: str) -> Any:
     if isinstance(node, dict):
         if _ARRAY in node:
-            key = node[_ARRAY]
-            if key not in arrays:
-                raise ValueError(f"checkpoint: the JSON names an array {key!r} the tensors lack")
+            key, kind = node[_ARRAY], node.get("kind")
+            if not isinstance(key, str) or key not in arrays:
+                raise ValueError(f"checkpoint: the state at {where or '/'!r} names an array "
+                                 f"{key!r} the tensors lack")
+            if key in used:
+                raise ValueError(f"checkpoint: the array {key!r} is named twice in the state")
+            if kind not in ("scalar", "tensor", "array"):
+                raise ValueError(f"checkpoint: the array {key!r} has an unknown kind {kind!r}")
+            used.add(key)
             array = arrays[key]
-            if node.get("kind") == "scalar":
+            if kind == "scalar":
+                if array.ndim != 0:
+                    raise ValueError(f"checkpoint: the scalar {key!r} has shape {array.shape}")
                 return array[()]
             array = backend.to_device(array, target)
-            return Tensor._make(array) if node.get("kind") == "tensor" else array
+            return Tensor._make(array) if kind == "tensor" else array
         if _TUPLE in node:
-            return tuple(_unflatten(v, arrays, target) for v in node[_TUPLE])
+            items = node[_TUPLE]
+            if not isinstance(items, list):
+                raise ValueError(f"checkpoint: the tuple at {where or '/'!r} is not a list")
+            return tuple(_unflatten(v, arrays, target, used, f"{where}/{i}")
+                         for i, v in enumerate(items))
         if _ITEMS in node:
-            return {_unflatten(k, arrays, target): _unflatten(v, arrays, target)
-                    for k, v in node[_ITEMS]}
-        return {k: _unflatten(v, arrays, target) for k, v in node.items()}
+            pairs = node[_ITEMS]
+            if not isinstance(pairs, list) or not all(
+                    isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+                raise ValueError(f"checkpoint: the mapping at {where or '/'!r} is not a list of "
+                                 f"[key, value] pairs")
+            rebuilt = {}
+            for index, (k, v) in enumerate(pairs):
+                key = _unflatten(k, arrays, target, used, f"{where}/k{index}")
+                try:
+                    hash(key)
+                except TypeError:
+                    raise ValueError(f"checkpoint: the mapping at {where or '/'!r} has a key "
+                                     f"of type {type(key).__name__}") from None
+                rebuilt[key] = _unflatten(v, arrays, target, used, f"{where}/{key}")
+            return rebuilt
+        return {k: _unflatten(v, arrays, target, used, f"{where}/{k}") for k, v in node.items()}
     if isinstance(node, list):
-        return [_unflatten(v, arrays, target) for v in node]
+        return [_unflatten(v, arrays, target, used, f"{where}/{i}") for i, v in enumerate(node)]
     return node
 
 

@@ -10,10 +10,20 @@ Recurrent models trained with truncated BPTT pass ``forward(model, batch, state)
 target, new_state)``: the trainer detaches ``new_state`` and hands it to the next window of the
 same epoch (and keeps it in checkpoints), so gradients stop at the window edge while the hidden
 state flows on.
+
+Throughput is logged as ``samples_per_second`` (examples: the batch size of each batch, see
+:func:`examples_in`) and, for sequence tasks, ``tokens_per_second`` (the targets ``count``
+counts: tokens of a language model, a caption, an answer).
+
+A run with a run folder holds the folder's lock (:meth:`RunFolder.lock`) from start to end, so
+two processes never train into one folder; when it starts it removes the temporaries an earlier
+killed process left. A signal gives a checkpoint and ``FitResult.signal``; a second Ctrl-C while
+the first is handled interrupts the checkpoint (no temporary is left) but never the summary.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 import time
@@ -23,11 +33,11 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, untrusted
 from ..autograd.grad_mode import no_grad
 from .atomic import WriteError
 from .callbacks import Callback, EarlyStopping, overrides
-from .checkpoint import Checkpointer
+from .checkpoint import Checkpointer, CheckpointError, CheckpointInfo, NonFiniteStateError
 from .faults import FaultInjector, NonFiniteLossError, StopSignals
 from .hooks import default_forward, detach_state, move_to
 from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
@@ -38,13 +48,39 @@ from .run import RunFolder
 
 @dataclass
 class FitResult:
-    """How a run ended: ``status`` completed | stopped | failed, and why when not completed."""
+    """How a run ended: ``status`` completed | stopped | failed, and why when not completed.
+
+    ``signal``: the number of the signal that stopped the run (2 SIGINT, 15 SIGTERM), else
+    None; a command line exits with ``128 + signal`` then, as shells do.
+    """
 
     status: str
     steps: int
     seconds: float
     final: dict[str, float] = field(default_factory=dict)
     message: str | None = None
+    signal: int | None = None
+
+
+def examples_in(batch: Any, batch_first: bool = True) -> int:
+    """The number of examples in ``batch``: the first axis of its first array (a Tensor, a
+    numpy array, or anything with a ``shape``), found depth first through tuples, lists and
+    dicts; the second axis when ``batch_first`` is False (time-major sequence batches, shape
+    ``(T, B, …)``). 1 for a batch with no array at all (a single example)."""
+    stack = [batch]
+    while stack:
+        node = stack.pop()
+        shape = getattr(node, "shape", None)
+        if shape is not None and not isinstance(node, type):
+            axis = 0 if batch_first else 1
+            if len(shape) > axis:
+                return int(shape[axis])
+            continue
+        if isinstance(node, (tuple, list)):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            stack.extend(reversed(list(node.values())))
+    return 1
 
 
 class Trainer:
@@ -54,8 +90,13 @@ class Trainer:
     metrics.py); ``monitor`` the validation metric for the best checkpoint, early stopping and
     ReduceLROnPlateau; ``scheduler_interval`` ``"epoch"`` or ``"step"``; ``max_steps`` stops
     mid-epoch; ``count(target) -> int`` the number of targets a batch's mean loss averages over
-    (default ``target.numel()``); ``run`` a :class:`RunFolder` for metrics, checkpoints, summary,
-    model and plots (without one, nothing is written).
+    (default ``target.numel()``); ``examples(batch) -> int`` the number of examples in a batch
+    (default :func:`examples_in`, time-major when ``train_data.batch_first`` is False);
+    ``count_unit`` what ``count`` counts, for the throughput it logs as ``<unit>_per_second``
+    next to ``samples_per_second`` (``"auto"``: ``"tokens"`` when the targets are integer class
+    indices, or objects with a ``count``, outnumbering the examples; None: no second rate);
+    ``run`` a :class:`RunFolder` for metrics, checkpoints, summary, model and plots (without
+    one, nothing is written).
     """
 
     def __init__(
@@ -67,6 +108,7 @@ class Trainer:
         checkpoint_every: int | None = None, keep_checkpoints: int = 3,
         early_stopping_patience: int | None = None, callbacks: Sequence[Callback] = (),
         forward: Callable = default_forward, count: Callable[[Any], int] | None = None,
+        examples: Callable[[Any], int] | None = None, count_unit: str | None = "auto",
         device: Any = "cpu", run: RunFolder | None = None, progress: Progress | str = "auto",
         recipe: str = "custom", plots: bool = True,
     ) -> None:
@@ -85,6 +127,9 @@ class Trainer:
         self.clip_grad_norm, self.epochs, self.max_steps = clip_grad_norm, epochs, max_steps
         self.log_every, self.checkpoint_every = log_every, checkpoint_every
         self.forward, self.count = forward, count or (lambda target: target.numel())
+        batch_first = getattr(train_data, "batch_first", True) is not False
+        self.examples = examples or (lambda batch: examples_in(batch, batch_first))
+        self.count_unit = count_unit
         self.device = backend.device(device)
         self.run, self.recipe, self.plots = run, recipe, plots
         self.progress = progress if isinstance(progress, Progress) else Progress(progress)
@@ -103,9 +148,13 @@ class Trainer:
         self.should_stop = False
         self.history: list[dict] = []  # every logged record
         self.last_validation: dict[str, float] = {}
-        self._window: list[tuple[Any, int]] = []
+        self._window: list[tuple[Any, int, int]] = []
+        self._model_record: dict | None = None
+        self._unit: str | None = None  # what count() counts, decided at the first batch
+        self._unit_known = False
         self._started = time.monotonic()
         self._window_start = (0, self._started)
+        self._epoch_throughput = [0.0, 0.0, 0.0]
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
@@ -127,7 +176,12 @@ class Trainer:
             "last_validation": self.last_validation,
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict, source: Any = "checkpoint") -> None:
+        """Restore what :meth:`state_dict` gave. The non-array fields are checked against
+        this trainer's own state first (:class:`CheckpointError` naming ``source`` and the
+        field), so a state of another run, or a crafted one, changes nothing; the model and
+        optimiser check their own arrays before changing anything."""
+        self._check_state(state, source)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -144,6 +198,86 @@ class Trainer:
             callback.load_state_dict(callback_state)
         backend.set_rng_state(state["rng"])  # last: nothing after it may draw
 
+    def _check_state(self, state: Any, source: Any) -> None:
+        if not isinstance(state, dict):
+            raise CheckpointError(f"{source}: the trainer state is a {type(state).__name__}, "
+                                  f"not a mapping")
+        for name in ("model", "optimizer", "counters", "rng", "epoch_loss"):
+            if not isinstance(state.get(name), dict):
+                raise CheckpointError(f"{source}: the trainer state lacks {name!r} (or it is "
+                                      f"not a mapping)")
+        own = self.state_dict()
+        try:
+            counters = state["counters"]
+            for name in ("epoch", "step_in_epoch", "global_step"):
+                untrusted.field(counters, name, int, source=source, low=0, high=1 << 62)
+            untrusted.field(counters, "seconds", float, source=source, low=0.0, high=1e12)
+            if counters["step_in_epoch"] > counters["global_step"]:
+                raise CheckpointError(f"{source}: step_in_epoch {counters['step_in_epoch']} "
+                                      f"exceeds global_step {counters['global_step']}")
+            untrusted.field(state["epoch_loss"], "count", int, source=source, low=0)
+            untrusted.field(state["epoch_loss"], "total", float, source=source)
+            last_validation = state.get("last_validation") or {}
+            if not isinstance(last_validation, dict):
+                raise CheckpointError(f"{source}: last_validation is not a mapping")
+            for name, value in last_validation.items():
+                if value is not None and (isinstance(value, bool)
+                                          or not isinstance(value, (int, float))):
+                    raise CheckpointError(f"{source}: last_validation[{name!r}] is not a number")
+        except untrusted.UntrustedFileError as error:
+            raise CheckpointError(f"{error} (trainer counters)") from None
+        for name in ("counters", "rng", "epoch_loss", "callbacks"):
+            _check_like(state.get(name), own[name], f"{source}: {name}")
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            _check_like(state["scheduler"], own["scheduler"], f"{source}: scheduler")
+        groups = state["optimizer"].get("param_groups")
+        _check_like(groups, own["optimizer"]["param_groups"], f"{source}: optimizer param_groups")
+        if not isinstance(state["optimizer"].get("state"), dict):
+            raise CheckpointError(f"{source}: the optimizer state is not a mapping")
+        if state.get("data") is not None and not hasattr(self.train_data, "load_state_dict"):
+            raise CheckpointError(f"{source}: the state has a data position but the training "
+                                  f"data cannot take one")
+
+    def _apply_checkpoint(self, info: CheckpointInfo, state: dict) -> None:
+        """``load_state_dict`` for :meth:`resume`: a state that cannot be applied is a
+        :class:`CheckpointError` (so an older checkpoint is tried) and leaves this trainer as
+        it was."""
+        counters = state.get("counters") if isinstance(state, dict) else None
+        if isinstance(counters, dict) and counters.get("global_step") != info.step:
+            raise CheckpointError(f"checkpoint {info.path}: its state is of step "
+                                  f"{untrusted._short(counters.get('global_step'))}, not {info.step}")
+        snapshot = self._snapshot()
+        try:
+            self.load_state_dict(state, source=f"checkpoint {info.path}")
+        except CheckpointError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError,
+                OverflowError) as error:
+            self._restore(snapshot)
+            reason = str(error).replace("\n", " ").replace("\t", "")
+            raise CheckpointError(f"checkpoint {info.path} does not fit this run "
+                                  f"({type(error).__name__}: {reason})") from None
+
+    def _snapshot(self) -> tuple[Any, dict, Any]:
+        """A copy of everything :meth:`load_state_dict` changes (arrays copied, not shared)."""
+        from .state_tree import flatten
+
+        state = self.state_dict()
+        data = self.train_data.state_dict() if hasattr(self.train_data, "state_dict") else None
+        skeleton, arrays = flatten(state)
+        return skeleton, {key: array.copy() for key, array in arrays.items()}, data
+
+    def _restore(self, snapshot: tuple[Any, dict, Any]) -> None:
+        from .state_tree import unflatten
+
+        skeleton, arrays, data = snapshot
+        state = unflatten(skeleton, arrays, self.device)
+        if not state["optimizer"]["state"]:
+            self.optimizer.state.clear()
+        self.load_state_dict(state, source="the trainer's own state")
+        if data is not None:
+            self.train_data.load_state_dict(data)
+
     def elapsed(self) -> float:
         return self.seconds_before + (time.monotonic() - self._started)
 
@@ -152,16 +286,20 @@ class Trainer:
         """Train, test, and (with a run folder) write metrics, checkpoints, summary, model, plots.
 
         ``resume``: continue from the newest valid checkpoint of the run folder. NaN/Inf losses
-        and write failures end the run with status ``failed``; SIGINT/SIGTERM save a checkpoint
-        and end it with ``stopped``. Other exceptions are recorded as ``failed`` and re-raised.
+        or weights and write failures end the run with status ``failed``; SIGINT/SIGTERM save a
+        checkpoint and end it with ``stopped`` (``FitResult.signal`` says which). Other
+        exceptions are recorded as ``failed`` and re-raised. With a run folder the whole run
+        holds its lock: :class:`~.run.RunFolderBusy` when another process holds it, before
+        anything is written.
         """
-        status, final, message = "failed", {}, None
-        with StopSignals() as signals:
+        if self.run is None and resume:
+            raise RuntimeError("Trainer.fit: resume needs a run folder")
+        holding = self.run.lock() if self.run is not None else contextlib.nullcontext()
+        with holding, StopSignals() as signals:
+            status, final, message = "failed", {}, None
             try:
                 if self.run is not None:
                     self._prepare_run_folder(resume)
-                elif resume:
-                    raise RuntimeError("Trainer.fit: resume needs a run folder")
                 self._started = time.monotonic()
                 status = self.train_epochs(signals)
                 if status == "completed":
@@ -169,22 +307,22 @@ class Trainer:
                 elif status == "stopped":
                     message = (f"stopped by {signals.requested} at step {self.global_step}; "
                                f"checkpoint saved")
-            except NonFiniteLossError as error:
-                message = f"{error}; {self._last_good_text()}"
-            except WriteError as error:
-                message = f"{error}; {self._last_good_text()}"
+            except (NonFiniteLossError, NonFiniteStateError, WriteError) as error:
+                status, message = "failed", f"{error}; {self._last_good_text()}"
             except KeyboardInterrupt:
                 status, message = "stopped", f"interrupted at step {self.global_step}"
+                signals.requested = signals.requested or "SIGINT"
             except BaseException:
-                self._finish("failed", {}, "an unexpected error")
+                self._finish("failed", {}, "an unexpected error", signals)
                 raise
             finally:
                 self.progress.close()
-        return self._finish(status, final, message)
+            return self._finish(status, final, message, signals)
 
     def _prepare_run_folder(self, resume: bool) -> None:
         run = self.run
         run.create()
+        run.remove_orphans()  # what a killed writer left (we hold the lock: no live writer)
         if not run.config_path.exists():
             run.write_config(self.recipe, {"epochs": self.epochs, "steps": self.max_steps,
                                            "log_every": self.log_every,
@@ -209,9 +347,15 @@ class Trainer:
             final = {"loss": self.epoch_loss.compute()} if self.epoch_loss.count else {}
         if self.run is not None:
             from ..serialization import save
+            from .checkpoint import first_non_finite
+            from .state_tree import flatten
 
+            bad = first_non_finite(flatten(self.model.state_dict())[1])
+            if bad is not None:
+                raise NonFiniteStateError(self.global_step, bad)
             try:
                 save(self.model.state_dict(), self.run.model_path)
+                self._model_record = self.run.model_record()
             except OSError as error:
                 raise WriteError(f"cannot write {self.run.model_path}: "
                                  f"{error.strerror or error}") from error
@@ -221,27 +365,34 @@ class Trainer:
         last = self.checkpointer.last_valid() if self.checkpointer is not None else None
         return f"last good checkpoint: {last}" if last else "no checkpoint was written"
 
-    def _finish(self, status: str, final: dict, message: str | None) -> FitResult:
-        result = FitResult(status, self.global_step, self.elapsed(), final, message)
-        for callback in self.callbacks:
-            callback.on_fit_end(self, status)
-        if self.run is None:
-            return result
-        try:
-            self.run.write_summary(self.recipe, status, result.steps, result.seconds, final)
-        except (WriteError, OSError) as error:
-            result.message = f"{message + '; ' if message else ''}{error}"
-        finally:
-            self.run.close()
+    def _finish(self, status: str, final: dict, message: str | None,
+                signals: StopSignals) -> FitResult:
+        number = signals.number if status == "stopped" else None
+        result = FitResult(status, self.global_step, self.elapsed(), final, message, number)
+        with signals.deferred():  # a second Ctrl-C must not cost the summary
+            for callback in self.callbacks:
+                callback.on_fit_end(self, status)
+            if self.run is None:
+                return result
+            model = self._model_record if status == "completed" else None
+            try:
+                self.run.write_summary(self.recipe, status, result.steps, result.seconds, final,
+                                       model=model)
+            except (WriteError, OSError) as error:
+                result.message = f"{message + '; ' if message else ''}{error}"
+            finally:
+                self.run.close()
         if self.plots:
             try:
-                plot_learning_curves(self.run.read_metrics(), self.run.plots)
+                plot_learning_curves(self.run.read_metrics(), self.run.plots,
+                                     title=f"{self.run.path.name} ({self.recipe})")
             except ImportError:
                 self.progress.message("matplotlib is not installed: no plots "
                                       "(pip install 'nnscratch[plot]')")
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError, KeyboardInterrupt) as error:
+                reason = "interrupted" if isinstance(error, KeyboardInterrupt) else error
                 result.message = f"{result.message + '; ' if result.message else ''}" \
-                                 f"plots not written ({error})"
+                                 f"plots not written ({reason})"
         return result
 
     # ------------------------------------------------------------------ the loop
@@ -259,6 +410,7 @@ class Trainer:
             steps_in_epoch = len(self.train_data) if hasattr(self.train_data, "__len__") else None
             self.progress.start_epoch(epoch_number, self.epochs, steps_in_epoch, self.step_in_epoch)
             self._window_start = (self.global_step, time.monotonic())
+            self._epoch_throughput = [0.0, 0.0, 0.0]  # samples, targets, seconds of training
             if steps_in_epoch is not None and self.step_in_epoch >= steps_in_epoch:
                 exhausted = True  # resumed after the epoch's last step, before its end
             else:
@@ -268,21 +420,23 @@ class Trainer:
                 self.progress.close()
                 self.save_checkpoint()
                 return "stopped"
+            self.progress.hold_messages()  # callbacks' words come after the epoch's line
             if not exhausted:  # max_steps reached mid-epoch: keep the position, then finish
                 self.save_checkpoint()
-                self.progress.end_epoch(self._end_of_epoch(epoch_number))
+                self.progress.end_epoch(self._end_of_epoch(epoch_number), self._epoch_rates())
                 break
             self.epoch += 1
             self.step_in_epoch = 0
             results = self._end_of_epoch(epoch_number)
             self.save_checkpoint(metric=results.get(self.monitor))
-            self.progress.end_epoch(results)
+            self.progress.end_epoch(results, self._epoch_rates())
         return "completed"
 
     def _run_steps(self, signals: StopSignals, steps_in_epoch: int | None) -> bool:
         """The inner loop; True when the data ran out (the epoch is complete)."""
         model, optimizer, loss_fn, forward = self.model, self.optimizer, self.loss_fn, self.forward
         clip, faults, window, count = self.clip_grad_norm, self._faults, self._window, self.count
+        examples = self.examples
         per_step_scheduler = self.scheduler if self.scheduler_interval == "step" else None
         move = self.device.type != "cpu"
         if clip is not None:
@@ -292,38 +446,42 @@ class Trainer:
         if self.step_in_epoch and not hasattr(batches, "load_state_dict"):
             batches = itertools.islice(batches, self.step_in_epoch, None)  # resumed mid-epoch
         model.train()
-        for batch in batches:
-            if move:
-                batch = move_to(batch, self.device)
-            output, target, state = forward(model, batch, self.carried)
-            loss = loss_fn(output, target)
-            step = self.global_step + 1
-            if faults is not None:
-                loss = faults.poison(step, loss)
-            optimizer.zero_grad()
-            loss.backward()
-            if clip is not None:
-                clip_grad_norm_(parameters, clip)
-            optimizer.step()
-            if per_step_scheduler is not None:
-                per_step_scheduler.step()
-            if state is not None:
-                self.carried = detach_state(state)
-            window.append((loss.array, count(target)))
-            self.global_step = step
-            self.step_in_epoch += 1
-            self.progress.advance()
-            for callback in self._step_callbacks:
-                callback.on_step_end(self, step)
-            if step % self.log_every == 0:
-                self._flush()
-            if (self.checkpoint_every and step % self.checkpoint_every == 0
-                    and self.step_in_epoch != steps_in_epoch):  # the epoch end saves anyway
-                self.save_checkpoint()
-            if faults is not None:
-                faults.after_step(step)
-            if signals.requested or self.should_stop or step == self.max_steps:
-                return self.step_in_epoch == steps_in_epoch and not signals.requested
+        # a diverging run overflows: the NaN/Inf check names the step, numpy need not shout
+        with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for batch in batches:
+                if move:
+                    batch = move_to(batch, self.device)
+                output, target, state = forward(model, batch, self.carried)
+                loss = loss_fn(output, target)
+                step = self.global_step + 1
+                if faults is not None:
+                    loss = faults.poison(step, loss)
+                optimizer.zero_grad()
+                loss.backward()
+                if clip is not None:
+                    clip_grad_norm_(parameters, clip)
+                optimizer.step()
+                if per_step_scheduler is not None:
+                    per_step_scheduler.step()
+                if state is not None:
+                    self.carried = detach_state(state)
+                if not self._unit_known:
+                    self._unit, self._unit_known = self._rate_unit(batch, target), True
+                window.append((loss.array, count(target), examples(batch)))
+                self.global_step = step
+                self.step_in_epoch += 1
+                self.progress.advance()
+                for callback in self._step_callbacks:
+                    callback.on_step_end(self, step)
+                if step % self.log_every == 0:
+                    self._flush()
+                if (self.checkpoint_every and step % self.checkpoint_every == 0
+                        and self.step_in_epoch != steps_in_epoch):  # the epoch end saves anyway
+                    self.save_checkpoint()
+                if faults is not None:
+                    faults.after_step(step)
+                if signals.requested or self.should_stop or step == self.max_steps:
+                    return self.step_in_epoch == steps_in_epoch and not signals.requested
         return True
 
     def _finished(self) -> bool:
@@ -337,10 +495,11 @@ class Trainer:
         if not window:
             return
         first_step, started = self._window_start
-        losses = numpy.array([float(loss) for loss, _ in window]) if self.device.type == "cpu" \
+        losses = numpy.array([float(loss) for loss, _, _ in window]) if self.device.type == "cpu" \
             else backend.to_device(backend.xp_for(self.device).stack(
-                [loss for loss, _ in window]), backend.CPU).astype(numpy.float64)
-        counts = numpy.array([n for _, n in window], dtype=numpy.float64)
+                [loss for loss, _, _ in window]), backend.CPU).astype(numpy.float64)
+        counts = numpy.array([n for _, n, _ in window], dtype=numpy.float64)
+        samples = float(sum(n for _, _, n in window))
         window.clear()
         bad = numpy.flatnonzero(~numpy.isfinite(losses))
         if bad.size:
@@ -349,14 +508,40 @@ class Trainer:
         total, targets = float((losses * counts).sum()), float(counts.sum())
         self.epoch_loss.add(total / targets, int(targets))
         mean = total / targets
+        seconds = max(now - started, 1e-9)
+        for index, value in enumerate((samples, targets, now - started)):
+            self._epoch_throughput[index] += value
         record = {"step": self.global_step, "epoch": self.epoch + 1, "split": "train",
                   **{name: FROM_LOSS[name](mean) for name in self.metrics if name in FROM_LOSS},
                   "loss": mean, "lr": self.optimizer.param_groups[0]["lr"],
-                  "samples_per_second": targets / max(now - started, 1e-9),
-                  "seconds": round(self.elapsed(), 3)}
+                  "samples_per_second": samples / seconds}
+        rates = {}
+        if self._unit not in (None, "samples"):
+            record[f"{self._unit}_per_second"] = rates[f"{self._unit}/s"] = targets / seconds
+        record["seconds"] = round(self.elapsed(), 3)
         self._window_start = (self.global_step, now)
         self._log(record)
-        self.progress.show(self.global_step, mean, record["samples_per_second"])
+        self.progress.show(self.global_step, mean, record["samples_per_second"], **rates)
+
+    def _epoch_rates(self) -> dict[str, float]:
+        """The throughput over the epoch's training steps (validation time not counted)."""
+        samples, targets, seconds = self._epoch_throughput
+        if seconds <= 0:
+            return {}
+        rates = {"samples/s": samples / seconds}
+        if self._unit not in (None, "samples"):
+            rates[f"{self._unit}/s"] = targets / seconds
+        return rates
+
+    def _rate_unit(self, batch: Any, target: Any) -> str | None:
+        """What ``count`` counts, for the second throughput (see ``count_unit``)."""
+        if self.count_unit != "auto":
+            return self.count_unit
+        array = getattr(target, "array", target)
+        integer = getattr(getattr(array, "dtype", None), "kind", "") in ("i", "u")
+        if (integer or hasattr(target, "count")) and self.count(target) != self.examples(batch):
+            return "tokens"
+        return None
 
     def _log(self, record: dict) -> None:
         self.history.append(record)
@@ -407,7 +592,10 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, metric: float | None = None) -> Any:
-        """Write a checkpoint now (after flushing the loss window); None without a run folder."""
+        """Write a checkpoint now (after flushing the loss window); None without a run folder.
+
+        :class:`~.checkpoint.NonFiniteStateError`, with nothing written, when a weight or an
+        optimiser moment is NaN or Inf: the last good checkpoint stays the newest."""
         self._flush()
         if self.checkpointer is None:
             return None
@@ -417,12 +605,36 @@ class Trainer:
         """Load the newest valid checkpoint of the run folder; return its step (None: none)."""
         if self.checkpointer is None:
             raise RuntimeError("Trainer.resume: there is no run folder to resume from")
-        found = self.checkpointer.load_latest(self.device, warn)
-        if found is None:
-            return None
-        info, state = found
-        self.load_state_dict(state)
-        return info.step
+        found = self.checkpointer.load_latest(self.device, warn, accept=self._apply_checkpoint)
+        return None if found is None else found[0].step
+
+
+def _check_like(saved: Any, own: Any, where: str) -> None:
+    """CheckpointError unless ``saved`` has the structure of ``own``: the same keys, list
+    lengths and kinds of value (numbers for numbers, strings for strings …). Arrays and the
+    values ``own`` leaves open (None) are not compared here."""
+    if own is None or hasattr(own, "shape"):
+        return
+    if isinstance(own, (bool, str)):
+        if type(saved) is not type(own):
+            raise CheckpointError(f"{where} must be {type(own).__name__}, got "
+                                  f"{untrusted._short(saved)}")
+    elif isinstance(own, (int, float)):
+        if isinstance(saved, bool) or not isinstance(saved, (int, float)):
+            raise CheckpointError(f"{where} must be a number, got {untrusted._short(saved)}")
+    elif isinstance(own, dict):
+        if not isinstance(saved, dict) or set(saved) != set(own):
+            keys = sorted(map(str, saved)) if isinstance(saved, dict) else saved
+            raise CheckpointError(f"{where} must have the keys {sorted(map(str, own))}, got "
+                                  f"{untrusted._short(keys)}")
+        for key, value in own.items():
+            _check_like(saved[key], value, f"{where}.{key}")
+    elif isinstance(own, (list, tuple)):
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(own):
+            raise CheckpointError(f"{where} must be a list of {len(own)}, got "
+                                  f"{untrusted._short(saved)}")
+        for index, (mine, theirs) in enumerate(zip(own, saved)):
+            _check_like(theirs, mine, f"{where}[{index}]")
 
 
 def _is_plateau(scheduler: Any) -> bool:
