@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import json
 import os
-import struct
+import stat
 import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy
 
-from . import backend
+from . import backend, safetensors_format
 from .tensor import Tensor
+from .untrusted import UntrustedFileError, check_regular_file, parse_json
 
 _ORDER_KEY = "nnscratch.key_order"
-_SUPPORTED_KINDS = "biuf"
-_HEADER_LIMIT = 100_000_000  # safetensors' own limit on the JSON header size
-_PICKLE_0_STARTS = (b"c", b"(", b"]", b"}", b"I", b"S", b"V", b"L", b"F", b"N")  # opcodes
 
 
 def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
@@ -81,10 +79,12 @@ def _host_arrays(obj: Any) -> dict[str, numpy.ndarray]:
                 "arrays can be saved (flatten nested dicts into 'a.b' names, keep other "
                 "objects in a JSON file)"
             )
-        if array.dtype.kind not in _SUPPORTED_KINDS:
+        if not array.dtype.isnative:  # safetensors is little-endian: write values, not bytes
+            array = array.astype(array.dtype.newbyteorder("="))
+        if array.dtype not in safetensors_format.SAVED_DTYPES:
             raise TypeError(
                 f"save: value of {key!r} has dtype {array.dtype} (shape {array.shape}), which "
-                "safetensors cannot hold; use bool, integer or float dtypes"
+                "safetensors cannot hold; use bool, (u)int8-64 or float16/32/64"
             )
         # (not numpy.ascontiguousarray: it turns 0-d arrays into shape (1,))
         arrays[key] = array if array.flags.c_contiguous else array.copy(order="C")
@@ -115,101 +115,86 @@ def load(path: str | os.PathLike, device: Any = None) -> OrderedDict:
     """Read a checkpoint written by :func:`save` (or any safetensors file).
 
     Returns an OrderedDict name -> Tensor in the saved order (on ``device``, default CPU).
-    A missing file raises FileNotFoundError; a file that is not a valid safetensors
-    checkpoint (empty, truncated, random bytes, a pickle or ``torch.save`` file, a header
-    whose sizes or offsets do not match the data) raises ValueError naming the file and
-    the fault. Nothing in the file is ever executed.
+    bfloat16 and float8 (``F8_E4M3``, ``F8_E5M2``) tensors are converted exactly to float32,
+    as ``t.float()`` does in PyTorch. A missing file raises FileNotFoundError; anything else
+    that is not a valid safetensors file raises ValueError naming the file and the fault,
+    before any tensor is built: a folder, FIFO or device, an empty, truncated or random
+    file, a pickle or ``torch.save`` archive, a malformed or oversized header (see
+    :func:`nnscratch.safetensors_format.read_layout`), a dtype nnscratch cannot represent,
+    key-order metadata that does not list the tensors. Nothing in the file is ever executed.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file: {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"load: {path!r} is a folder, not a checkpoint file")
-    header = _read_header(path)
-    from safetensors import SafetensorError, safe_open
 
-    try:
-        with safe_open(path, framework="np") as file:
-            names = list(file.keys())
-            arrays = {name: file.get_tensor(name) for name in names}
-    except SafetensorError as error:
-        raise ValueError(f"load: {path!r} is not a valid checkpoint: {error}") from None
-    order = _saved_order(path, header, names)
+    def fault(reason: str) -> UntrustedFileError:
+        return UntrustedFileError(f"load: {path!r} is not a valid checkpoint: {reason}")
+
+    with _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size == 0:
+            raise fault("the file is empty")
+        layout = safetensors_format.read_layout(file, size, fault)
+        order = _saved_order(layout, fault)
+        file.seek(layout.data_start)
+        arrays = {entry.name: _read_array(file, entry, fault) for entry in layout.entries}
     target = backend.device(device) if device is not None else backend.CPU
-    result = OrderedDict()
-    for name in order:
-        array = arrays[name]
-        if not array.flags.writeable:
-            array = array.copy()
-        result[name] = Tensor._make(backend.to_device(array, target))
-    return result
+    return OrderedDict((name, Tensor._make(backend.to_device(arrays[name], target)))
+                       for name in order)
 
 
-def _read_header(path: str) -> dict:
-    """Parse and sanity-check the safetensors header; ValueError on anything malformed."""
-    size = os.path.getsize(path)
-
-    def fault(reason: str) -> ValueError:
-        return ValueError(f"load: {path!r} is not a valid checkpoint: {reason}")
-
-    if size == 0:
-        raise fault("the file is empty")
-    with open(path, "rb") as file:
-        prefix = file.read(8)
-        if len(prefix) < 8:
-            raise fault(f"the file has only {size} bytes, too short for a safetensors header")
-        if prefix[:1] == b"\x80" or prefix[:2] in (b"(d", b"(l", b"}q", b"]q"):
-            raise fault("it looks like a pickle file; pickles are never loaded (they can run "
-                        "code); convert it to safetensors")
-        if prefix[:4] == b"PK\x03\x04":
-            raise fault("it is a zip archive (e.g. written by torch.save), not safetensors")
-        (header_size,) = struct.unpack("<Q", prefix)
-        if header_size > min(size - 8, _HEADER_LIMIT):
-            file.seek(-1, os.SEEK_END)
-            hint = ""
-            if prefix[:1] in _PICKLE_0_STARTS and file.read(1) == b".":
-                hint = " (it looks like a protocol-0 pickle, which is never loaded)"
-            raise fault(
-                f"the header claims {header_size} bytes but the file has {size} bytes{hint}"
-            )
-        raw = file.read(header_size)
+def _open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file. Opened without blocking and
+    checked again on the open descriptor, so a FIFO swapped in after the check cannot hang."""
+    check_regular_file(path, what="load: checkpoint")
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise fault(f"the header is not valid JSON ({error})") from None
-    if not isinstance(header, dict):
-        raise fault(f"the header is a JSON {type(header).__name__}, not an object")
-    data_size = size - 8 - header_size
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= set(entry):
-            raise fault(f"the header entry of {name!r} lacks dtype, shape or data_offsets")
-        offsets = entry["data_offsets"]
-        if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(isinstance(o, int) for o in offsets)):
-            raise fault(f"the data_offsets of {name!r} are not two integers: {offsets!r}")
-        begin, end = offsets
-        if not 0 <= begin <= end <= data_size:
-            raise fault(
-                f"tensor {name!r} claims bytes {begin}..{end} but the data section has "
-                f"{data_size} bytes"
-            )
-    return header
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: checkpoint {path} does not exist") from None
+    except OSError as error:
+        raise UntrustedFileError(f"load: checkpoint {path} cannot be read "
+                                 f"({error.strerror or error})") from None
+    file = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        file.close()
+        raise UntrustedFileError(f"load: checkpoint {path} is not a regular file")
+    return file
 
 
-def _saved_order(path: str, header: dict, names: list) -> list:
-    """The names in the order ``save`` received them (file order for foreign files)."""
-    metadata = header.get("__metadata__") or {}
-    if _ORDER_KEY not in metadata:  # not written by ns.save: keep the data layout order
-        return sorted(names, key=lambda name: header[name]["data_offsets"][0])
+def _read_array(file: BinaryIO, entry: safetensors_format.Entry, fault: Any) -> numpy.ndarray:
+    """The next ``entry.end - entry.begin`` bytes of ``file`` as an owned, writable array of
+    ``entry``'s shape, converted to the dtype nnscratch holds it in."""
+    size = entry.end - entry.begin
+    buffer = numpy.empty(size, dtype=numpy.uint8)
+    filled = 0
+    view = memoryview(buffer)
+    while filled < size:
+        count = file.readinto(view[filled:])
+        if not count:
+            raise fault(f"the file ended inside tensor {entry.name[:60]!r} (was it truncated while "
+                        "being read?)")
+        filled += count
+    array = buffer.view(entry.dtype.storage).reshape(entry.shape)
+    if entry.dtype.convert is not None:
+        return entry.dtype.convert(array)
+    native = entry.dtype.storage.newbyteorder("=")
+    return array if array.dtype == native else array.astype(native)
+
+
+def _saved_order(layout: safetensors_format.Layout, fault: Any) -> list[str]:
+    """The names in the order ``save`` received them (data order for foreign files)."""
+    names = [entry.name for entry in layout.entries]
+    if _ORDER_KEY not in layout.metadata:  # not written by ns.save
+        return names
     try:
-        order = json.loads(metadata[_ORDER_KEY])
-    except (TypeError, json.JSONDecodeError):
-        order = None
-    if not isinstance(order, list) or sorted(order) != sorted(names):
-        raise ValueError(
-            f"load: {path!r} is not a valid checkpoint: its key order metadata does not list "
-            "exactly the tensors stored"
-        )
+        order = parse_json(layout.metadata[_ORDER_KEY], source=f"its {_ORDER_KEY} metadata")
+    except UntrustedFileError as error:
+        raise fault(str(error)) from None
+    if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
+        raise fault(f"its {_ORDER_KEY} metadata is not a JSON list of strings")
+    if len(set(order)) != len(order):
+        raise fault(f"its {_ORDER_KEY} metadata lists a name twice")
+    if set(order) != set(names):
+        missing = [name[:40] for name in sorted(set(names) - set(order))[:3]]
+        extra = [name[:40] for name in sorted(set(order) - set(names))[:3]]
+        raise fault(f"its key order metadata does not list exactly the tensors stored "
+                    f"(unlisted: {missing}, not stored: {extra})")
     return order
