@@ -14,6 +14,7 @@ _EXPORTS = {
     **dict.fromkeys(["read_idx", "parse_idx"], "idx"),
     **dict.fromkeys(["MNIST", "FashionMNIST"], "mnist"),
     **dict.fromkeys(["CIFAR10", "parse_cifar_batch"], "cifar10"),
+    **dict.fromkeys(["ImageFolder"], "image_folder"),
     **dict.fromkeys(["Shapes", "ShapeObject", "parse_caption"], "shapes"),
     **dict.fromkeys(["TwoSpirals", "make_spirals"], "spirals"),
     **dict.fromkeys(["Vocab"], "vocab"),

@@ -1,10 +1,14 @@
 """Image transforms for data sets: ``Compose``, ``Normalize``, ``RandomCrop``,
-``RandomHorizontalFlip``, ``ToTensor``.
+``RandomHorizontalFlip``, ``Resize``, ``Grayscale``, ``ToTensor`` (torchvision's names and
+definitions).
 
 They work on channel-first float arrays, one image ``(C, H, W)`` or a batch ``(N, C, H, W)``
 (each image of a batch gets its own random draw), numpy or cupy, and on ``ns.Tensor`` (the
-result is then a Tensor on the same device, outside the autograd graph). Random draws come from
-the library's CPU generator (``nnscratch.backend.generator()``), so ``ns.manual_seed`` fixes them.
+result is then a Tensor on the same device, outside the autograd graph). ``Resize``,
+``Grayscale`` and ``ToTensor`` also take Pillow images, as torchvision's do, so that
+``Compose([Resize(32), Grayscale(), ToTensor()])`` reads an :class:`ImageFolder`'s images.
+Random draws come from the library's CPU generator (``nnscratch.backend.generator()``), so
+``ns.manual_seed`` fixes them.
 """
 
 from __future__ import annotations
@@ -173,11 +177,13 @@ class RandomHorizontalFlip:
 
 
 class ToTensor:
-    """Turn an image into an ``ns.Tensor``.
+    """Turn an image into a float32 ``ns.Tensor`` ``(C, H, W)``, as torchvision's ``ToTensor``.
 
-    A uint8 array is read as torchvision does, ``(H, W)`` or ``(H, W, C)``, and becomes float32
-    ``(C, H, W)`` divided by 255; a float array is taken as already channel-first and wrapped
-    as it is (the data sets here already give float ``(C, H, W)`` in [0, 1]).
+    A Pillow image or a uint8 array ``(H, W)`` / ``(H, W, C)`` becomes ``(C, H, W)`` divided
+    by 255 (a 1-bit image counts its pixels as 0 or 255); a Pillow image of 32-bit integers or
+    floats (modes ``I``, ``I;16``, ``F``) keeps its values, as torchvision does for images
+    that are not bytes. A float array is taken as already channel-first and wrapped as it is
+    (the data sets here already give float ``(C, H, W)`` in [0, 1]).
     """
 
     supports_batches = True
@@ -185,6 +191,8 @@ class ToTensor:
     def __call__(self, image: Any) -> Tensor:
         if isinstance(image, Tensor):
             return image
+        if _is_pil(image):
+            return Tensor._make(_pil_to_chw(image))
         array = image if hasattr(image, "ndim") else numpy.asarray(image)
         if array.dtype == numpy.uint8:
             if array.ndim == 2:
@@ -202,3 +210,136 @@ class ToTensor:
 
     def __repr__(self) -> str:
         return "ToTensor()"
+
+
+class Resize:
+    """Resize to ``size`` with bilinear interpolation (torchvision's default, antialiased).
+
+    ``size`` ``(h, w)`` is the output size; an int ``s`` matches the smaller edge to ``s``
+    and keeps the aspect ratio: an image of ``H > W`` becomes ``(int(s * H / W), s)``. With
+    ``max_size``, the longer edge is then capped at it (only for an int ``size``).
+
+    A Pillow image is resized by Pillow (``Image.resize``, ``BILINEAR``: torchvision does the
+    same); a float array ``(C, H, W)`` / ``(N, C, H, W)`` or Tensor channel by channel as
+    32-bit float images by Pillow, whose bilinear filter widens its support by the scale
+    when shrinking (the antialiasing that torchvision's ``antialias=True`` reproduces).
+    """
+
+    supports_batches = True
+
+    def __init__(self, size: int | Sequence[int], interpolation: str = "bilinear",
+                 max_size: int | None = None, antialias: bool = True) -> None:
+        sizes = (size,) if isinstance(size, int) else tuple(size)
+        if len(sizes) not in (1, 2) or not all(isinstance(k, int) and not isinstance(k, bool)
+                                               and k >= 1 for k in sizes):
+            raise ValueError(f"Resize: size must be a positive int or (height, width), got {size!r}")
+        if interpolation != "bilinear":
+            raise ValueError(f"Resize: only interpolation='bilinear' is implemented, got {interpolation!r}")
+        if not antialias:
+            raise ValueError("Resize: only antialias=True (torchvision's default) is implemented")
+        if max_size is not None and (len(sizes) != 1 or max_size <= sizes[0]):
+            raise ValueError(f"Resize: max_size needs an int size smaller than it, got size {size!r} "
+                             f"and max_size {max_size!r}")
+        self.size, self.max_size = sizes, max_size
+
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
+        """``(new_height, new_width)`` for an input of ``height`` x ``width``."""
+        if len(self.size) == 2:
+            return self.size
+        short, long = (width, height) if width <= height else (height, width)
+        new_short, new_long = self.size[0], int(self.size[0] * long / short)
+        if self.max_size is not None and new_long > self.max_size:
+            new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        return (new_long, new_short) if width <= height else (new_short, new_long)
+
+    def __call__(self, image: Any) -> Any:
+        image_module = _pil()
+        if _is_pil(image):
+            height, width = self.output_size(image.height, image.width)
+            return image.resize((width, height), image_module.Resampling.BILINEAR)
+        array, was_tensor = _unwrap(image)
+        _check_image("Resize", array)
+        where = backend.device_of(array)
+        planes = backend.to_device(array, backend.CPU)
+        height, width = self.output_size(*planes.shape[-2:])
+        flat = planes.reshape(-1, *planes.shape[-2:]).astype(numpy.float32)
+        out = numpy.empty((len(flat), height, width), dtype=numpy.float32)
+        for k, plane in enumerate(flat):
+            resized = image_module.fromarray(plane, mode="F").resize(
+                (width, height), image_module.Resampling.BILINEAR)
+            out[k] = numpy.asarray(resized)
+        out = out.reshape(*planes.shape[:-2], height, width)
+        return _wrap(backend.to_device(out, where), was_tensor)
+
+    def __repr__(self) -> str:
+        size = self.size[0] if len(self.size) == 1 else self.size
+        return f"Resize(size={size}, interpolation=bilinear, max_size={self.max_size}, antialias=True)"
+
+
+class Grayscale:
+    """Grey levels ``L = 0.299 R + 0.587 G + 0.114 B`` (ITU-R 601-2), with
+    ``num_output_channels`` 1 or 3 (three equal channels), as torchvision's ``Grayscale``.
+
+    A Pillow image is converted by Pillow (``convert("L")``); a float array or Tensor
+    ``(3, H, W)`` / ``(N, 3, H, W)`` by the weights torchvision uses for tensors (0.2989,
+    0.587, 0.114); a one-channel image is already grey.
+    """
+
+    supports_batches = True
+    WEIGHTS = (0.2989, 0.587, 0.114)
+
+    def __init__(self, num_output_channels: int = 1) -> None:
+        if num_output_channels not in (1, 3):
+            raise ValueError(f"Grayscale: num_output_channels must be 1 or 3, got {num_output_channels!r}")
+        self.num_output_channels = num_output_channels
+
+    def __call__(self, image: Any) -> Any:
+        if _is_pil(image):
+            grey = image.convert("L")
+            return grey.convert("RGB") if self.num_output_channels == 3 else grey
+        array, was_tensor = _unwrap(image)
+        _check_image("Grayscale", array)
+        channels = array.shape[-3]
+        if channels == 3:
+            r, g, b = (array[..., k:k + 1, :, :] for k in range(3))
+            dtype = array.dtype if array.dtype.kind == "f" else numpy.float32
+            grey = (r * self.WEIGHTS[0] + g * self.WEIGHTS[1] + b * self.WEIGHTS[2]).astype(dtype)
+        elif channels == 1:
+            grey = array.copy()
+        else:
+            raise ValueError(f"Grayscale: expected 1 or 3 channels, got shape {array.shape}")
+        if self.num_output_channels == 3:
+            xp = backend.get_array_module(grey)
+            grey = xp.concatenate([grey] * 3, axis=-3)
+        return _wrap(grey, was_tensor)
+
+    def __repr__(self) -> str:
+        return f"Grayscale(num_output_channels={self.num_output_channels})"
+
+
+def _pil() -> Any:
+    """Pillow's ``Image`` module, imported on first use."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a declared dependency
+        raise ImportError("image files need Pillow: pip install pillow") from None
+    return Image
+
+
+def _is_pil(image: Any) -> bool:
+    module = type(image).__module__
+    return module.startswith("PIL.") and hasattr(image, "getbands")
+
+
+def _pil_to_chw(image: Any) -> numpy.ndarray:
+    """A Pillow image as float32 ``(C, H, W)``: bytes divided by 255, other modes as they are."""
+    if image.mode == "1":
+        array = numpy.asarray(image, dtype=numpy.uint8) * numpy.uint8(255)
+    else:
+        array = numpy.asarray(image)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    out = numpy.ascontiguousarray(array.transpose(2, 0, 1), dtype=numpy.float32)
+    if array.dtype == numpy.uint8:
+        out /= numpy.float32(255.0)
+    return out
