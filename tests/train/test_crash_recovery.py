@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,7 +122,7 @@ def test_nan_loss_fails_naming_the_step_and_keeps_the_last_good_checkpoint(works
 def test_a_signal_stops_cleanly_and_the_run_resumes_bit_identical(workspace, name, step):
     out = f"stopped-{name}"
     result = train(workspace, out, env={"NNSCRATCH_TEST_SIGNAL_AT_STEP": f"{step}:{name}"})
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 128 + getattr(signal, name), result.stderr  # the shell's rule
     assert "Traceback" not in result.stderr and "--resume" in result.stderr
     assert summary(workspace / out)["status"] == "stopped"
     assert summary(workspace / out)["steps"] == step
@@ -147,7 +148,55 @@ def test_sigterm_from_outside_while_training(tmp_path):
     time.sleep(random.Random().uniform(0.0, 0.3))
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
+    assert process.returncode == 128 + signal.SIGTERM, stderr
     assert summary(tmp_path / "long")["status"] == "stopped"
     last = Checkpointer(checkpoints).last_valid()
     assert json.loads(last.read_text())["step"] == summary(tmp_path / "long")["steps"]
+
+
+def temporaries(run):
+    """Every hidden temporary file left in a run folder (any writer's naming)."""
+    return sorted(str(path.relative_to(run)) for path in run.rglob(".*")
+                  if path.is_file() and "tmp" in path.name)
+
+
+@pytest.mark.parametrize("written, kill", [
+    ("step-00000015-*.safetensors", "SIGKILL"),  # the tensors of the step-15 checkpoint
+    ("step-00000020.json", "SIGKILL"),            # the record: its tensors file is orphaned too
+    ("summary.json", "SIGKILL"),                  # the weights are written, the summary is not
+])
+def test_a_kill_inside_a_write_leaves_temporaries_that_the_resume_removes(workspace, written,
+                                                                          kill):
+    out = f"killed-in-{written.split('.')[0].rstrip('-*')}"
+    killed = train(workspace, out, env={"NNSCRATCH_TEST_SIGNAL_IN_WRITE": f"{written}:{kill}"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = temporaries(workspace / out)
+    assert len(left) == 1 and Path(left[0]).name.startswith("." + written[:5]), left
+    resumed = cli("train", "--resume", out, "--quiet", cwd=workspace)
+    assert resumed.returncode == 0, resumed.stderr
+    assert temporaries(workspace / out) == []
+    referenced = {json.loads(info.path.read_text())["tensors"]
+                  for info in Checkpointer(workspace / out / "checkpoints").list()}
+    assert {p.name for p in (workspace / out / "checkpoints").glob("*.safetensors")} == referenced
+    assert summary(workspace / out)["status"] == "completed"
+    assert_bit_identical(workspace / "reference", workspace / out)
+
+
+@pytest.mark.parametrize("first, second, written", [
+    ("SIGINT", "SIGINT", "step-00000022-*.safetensors"),  # Ctrl-C twice: the save is cut short
+    ("SIGINT", "SIGINT", "summary.json"),                 # … or the summary is being written
+    ("SIGTERM", "SIGTERM", "step-00000022.json"),
+    ("SIGTERM", "SIGINT", "summary.json"),
+])
+def test_a_second_signal_while_the_first_is_handled_leaves_no_temporary_and_a_summary(
+        workspace, first, second, written):
+    out = f"twice-{first}-{second}-{written.split('.')[0].rstrip('-*')}"
+    result = train(workspace, out, env={"NNSCRATCH_TEST_SIGNAL_AT_STEP": f"22:{first}",
+                                        "NNSCRATCH_TEST_SIGNAL_IN_WRITE": f"{written}:{second}"})
+    assert result.returncode == 128 + getattr(signal, first), result.stderr
+    assert "Traceback" not in result.stderr
+    assert temporaries(workspace / out) == []
+    assert summary(workspace / out)["status"] == "stopped"
+    resumed = cli("train", "--resume", out, "--quiet", cwd=workspace)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_bit_identical(workspace / "reference", workspace / out)

@@ -232,16 +232,28 @@ class RunFolder:
         file_lock.release()
 
     def _holder(self) -> str:
-        """'process 1234 (since …)' from .lock.owner, read as untrusted input."""
+        """'another process (pid 1234, since …)' from .lock.owner, read as untrusted input.
+
+        The holder writes its note just after it takes the lock, so a note that is missing or
+        names a process that no longer exists (a holder killed before) is waited for briefly.
+        """
         owner = self.path / ".lock.owner"
-        try:
-            note = untrusted.read_json_object(owner, max_bytes=OWNER_LIMIT)
-            pid = untrusted.field(note, "pid", int, source=owner, low=1)
-            started = untrusted.field(note, "started", str, source=owner, default="")
-        except (ValueError, OSError):
-            return "another process (its pid is not recorded)"
-        since = f", since {started[:40]}" if started else ""
-        return f"another process (pid {pid}{since})"
+        deadline = time.monotonic() + 1.0
+        while True:
+            try:
+                note = untrusted.read_json_object(owner, max_bytes=OWNER_LIMIT)
+                pid = untrusted.field(note, "pid", int, source=owner, low=1, high=1 << 31)
+                started = untrusted.field(note, "started", str, source=owner, default="")
+                if _is_alive(pid) or time.monotonic() > deadline:
+                    since = f", since {started[:40]}" if started else ""
+                    return f"another process (pid {pid}{since})"
+            except FileNotFoundError:
+                if time.monotonic() > deadline:
+                    break
+            except (ValueError, OSError):
+                break
+            time.sleep(0.02)
+        return "another process (its pid is not recorded)"
 
     def remove_orphans(self) -> list[Path]:
         """Delete the hidden temporaries that writers killed mid-write leave behind (in the
@@ -398,6 +410,16 @@ def _step_of(line: str) -> int | None:
         return None
     step = record.get("step") if isinstance(record, dict) else None
     return step if isinstance(step, int) and not isinstance(step, bool) else None
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 # run folders this process holds: realpath -> (pid, FileLock, depth); the pid guards a fork
