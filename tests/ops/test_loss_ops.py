@@ -148,3 +148,61 @@ def test_backward_twice_with_retain_graph_accumulates(rng, smoothing, weighted, 
         reference, torch.tensor([0, 1, 2]), label_smoothing=smoothing, reduction=reduction,
         weight=None if weight is None else torch.tensor(weight.numpy())).sum().backward()
     np.testing.assert_allclose(first, reference.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def torch_raises(call):
+    """The exception PyTorch raises for ``call()`` (the test's truth)."""
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - any type: it is what we learn
+        call()
+    return raised.value
+
+
+BAD_PROBABILITIES = {"nan": [0.5, float("nan")], "above 1": [1.5, 0.2], "below 0": [-1e-7, 0.5],
+                     "inf": [float("inf"), 0.0], "-inf": [0.3, float("-inf")]}
+
+
+@pytest.mark.parametrize("case", list(BAD_PROBABILITIES))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bce_refuses_input_outside_0_1_as_torch_does(case, dtype):
+    values = np.array(BAD_PROBABILITIES[case], dtype=dtype)
+    target = np.ones(2, dtype)
+    expected = torch_raises(lambda: torch.nn.functional.binary_cross_entropy(
+        torch.tensor(values), torch.tensor(target)))
+    assert "between 0 and 1" in str(expected)
+    with pytest.raises(type(expected), match="binary_cross_entropy: all elements of input "
+                       "should be between 0 and 1") as error:
+        F.binary_cross_entropy(ns.tensor(values), ns.tensor(target))
+    assert isinstance(error.value, ValueError)
+    bad = values[~((values >= 0) & (values <= 1))][0]
+    assert f"got {bad}" in str(error.value) and "(2,)" in str(error.value)
+
+
+def test_bce_accepts_the_closed_interval():
+    values = np.array([0.0, 1.0, 0.5])
+    target = np.array([0.0, 1.0, 1.0])
+    expected = torch.nn.functional.binary_cross_entropy(torch.tensor(values), torch.tensor(target))
+    got = F.binary_cross_entropy(ns.tensor(values), ns.tensor(target))
+    np.testing.assert_allclose(got.item(), expected.item(), rtol=1e-12)
+
+
+INTEGER_INPUTS = ["int64", "int32", "uint8", "bool"]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_INPUTS)
+def test_cross_entropy_refuses_integer_logits_as_torch_does(dtype):
+    logits = np.array([[1, 0], [0, 1]], dtype=dtype)
+    target = np.array([0, 1])
+    expected = torch_raises(lambda: torch.nn.functional.cross_entropy(
+        torch.tensor(logits), torch.tensor(target)))
+    with pytest.raises(type(expected), match=f"cross_entropy: input \\(logits\\) of dtype {dtype}"):
+        F.cross_entropy(ns.tensor(logits), ns.tensor(target))
+
+
+@pytest.mark.parametrize("dtype", INTEGER_INPUTS)
+def test_bce_refuses_integer_input_as_torch_does(dtype):
+    probabilities = np.array([1, 0], dtype=dtype)
+    target = np.array([1, 0], dtype=dtype)  # torch wants the input's dtype for the target
+    expected = torch_raises(lambda: torch.nn.functional.binary_cross_entropy(
+        torch.tensor(probabilities), torch.tensor(target)))
+    with pytest.raises(type(expected), match=f"binary_cross_entropy: input of dtype {dtype}"):
+        F.binary_cross_entropy(ns.tensor(probabilities), ns.tensor(target))

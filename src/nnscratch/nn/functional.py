@@ -352,6 +352,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+    loss_ops.check_floating("cross_entropy", input._array, what="input (logits)")
     target = T.as_tensor(target)
     weight = _class_weight("cross_entropy", weight, input)
     if target.dtype.kind == "f":
@@ -459,12 +460,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"to the input size ({_shape(input)}) is deprecated. Please ensure they have the "
             "same size."
         )
-    array = input._array
-    if array.size and bool(((array < 0) | (array > 1)).any()):
-        raise RuntimeError(
-            f"binary_cross_entropy: all elements of input (shape {_shape(input)}) should be "
-            "between 0 and 1"
-        )
+    loss_ops.check_floating("binary_cross_entropy", input._array)
+    loss_ops.check_probabilities("binary_cross_entropy", backend.get_array_module(input._array),
+                                 input._array)
     return loss_ops.BinaryCrossEntropy.apply(
         input, _optional_same_dtype(target, input), _optional_same_dtype(weight, input),
         reduction=reduction)

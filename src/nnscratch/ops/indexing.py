@@ -51,3 +51,65 @@ class Gather(Function):
         grid[ctx.axis] = ctx.index
         xp.add.at(gx, tuple(grid), gy)
         return gx, None
+
+
+class IndexOutOfRangeError(IndexError, RuntimeError, ValueError):
+    """An index or dim outside its range, or an index of the wrong kind. PyTorch raises
+    IndexError or RuntimeError for these (which one depends on the op and the dim), so this is
+    both; and a ValueError, as any bad input to nnscratch is."""
+
+
+def check_index_select(shape: tuple, dim: Any, index: Any) -> tuple[int, Any]:
+    """Check ``torch.index_select``'s operands: ``dim`` in [-ndim, ndim) and ``index`` an
+    integer vector (or 0-d) whose every entry is in [0, shape[dim]), no negatives, as in
+    PyTorch. Returns the axis (>= 0) and the index as a vector; a 0-d input takes dim 0 or -1
+    and one index, 0. Raises :class:`IndexOutOfRangeError` naming the op, dim, size and the
+    bad index."""
+    ndim = len(shape)
+    rank = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -rank <= dim < rank:
+        raise IndexOutOfRangeError(
+            f"index_select(): Dimension out of range (expected to be in range of "
+            f"[{-rank}, {rank - 1}], but got {dim!r}) for input of shape {tuple(shape)}")
+    kind = getattr(getattr(index, "dtype", None), "kind", None)
+    if kind not in ("i", "u"):
+        raise IndexOutOfRangeError(f"index_select(): Expected an integer index (int32 or int64), "
+                                   f"got dtype {getattr(index, 'dtype', type(index).__name__)}")
+    if index.ndim > 1:
+        raise IndexOutOfRangeError(f"index_select(): Index is supposed to be a vector, got shape "
+                                   f"{tuple(index.shape)}")
+    index = index.reshape(-1)
+    axis = dim % rank
+    size = shape[axis] if ndim else 1
+    if not ndim and index.size != 1:
+        raise IndexOutOfRangeError(f"index_select(): Index to scalar can have only 1 value, got "
+                                   f"{index.size} value(s)")
+    bad = (index < 0) | (index >= size)
+    if index.size and bool(bad.any()):
+        value = int(index[bad][0])
+        raise IndexOutOfRangeError(
+            f"index_select(): index {value} is out of range for dim {dim} of size {size} (input "
+            f"shape {tuple(shape)}): index out of range in self")
+    return axis, index
+
+
+class IndexSelect(Function):
+    """out = x.take(index, axis) (torch.index_select): the slices ``index`` (a checked vector,
+    see :func:`check_index_select`) of ``x`` along ``axis``; repeats allowed. A 0-d ``x`` is
+    returned as it is."""
+
+    @staticmethod
+    def forward(ctx, x, index, axis):
+        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
+        if x.ndim == 0:
+            return x.copy()
+        return ctx.xp.take(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, gy, *_):
+        if not ctx.shape:
+            return gy, None
+        gx = ctx.xp.zeros(ctx.shape, dtype=gy.dtype)
+        # repeated indices add up: np.add.at, never += on a fancy index
+        ctx.xp.add.at(gx, (slice(None),) * ctx.axis + (ctx.index,), gy)
+        return gx, None

@@ -17,14 +17,40 @@ import numpy
 from ..autograd.function import Function
 from .activation import sigmoid_array
 from .broadcast import shape_of, unbroadcast
+from .indexing import IndexOutOfRangeError  # also raised for a class index outside [0, C)
 
 REDUCTIONS = ("none", "mean", "sum")
 # PyTorch's floor on x (1 - x) in the BCE gradient: the float32 number nearest 1e-12
 BCE_EPSILON = float(numpy.float32(1e-12))
 
 
-class IndexOutOfRangeError(IndexError, RuntimeError):
-    """A class index outside [0, C) that is not ``ignore_index`` (PyTorch raises IndexError)."""
+class InputRangeError(RuntimeError, ValueError):
+    """An input outside the values the loss is defined for: a RuntimeError, as PyTorch
+    raises, and a ValueError, as any bad input to nnscratch is."""
+
+
+class UnsupportedDtypeError(NotImplementedError, ValueError):
+    """An input of a dtype the loss has no kernel for: a NotImplementedError (a RuntimeError),
+    as PyTorch raises, and a ValueError, as any bad input to nnscratch is."""
+
+
+def check_floating(name: str, array: Any, what: str = "input") -> None:
+    """The loss is computed on floating ``what``; PyTorch has no integer or bool kernel."""
+    if array.dtype.kind != "f":
+        raise UnsupportedDtypeError(
+            f"{name}: {what} of dtype {array.dtype} (shape {tuple(array.shape)}) is not a "
+            f"floating dtype; convert it, e.g. with .float() (PyTorch: \"{name}\" not "
+            "implemented for integer dtypes either)")
+
+
+def check_probabilities(name: str, xp: Any, array: Any) -> None:
+    """Every element of ``array`` in [0, 1]: NaN is refused too, as PyTorch does."""
+    outside = ~((array >= 0) & (array <= 1))  # true for NaN, which fails both comparisons
+    if array.size and bool(outside.any()):
+        value = float(array[outside].ravel()[0])
+        raise InputRangeError(
+            f"{name}: all elements of input should be between 0 and 1, got {value} (input "
+            f"shape {tuple(array.shape)}, {int(xp.count_nonzero(outside))} elements outside)")
 
 
 def check_reduction(name: str, reduction: str) -> None:
