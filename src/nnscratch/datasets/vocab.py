@@ -16,6 +16,9 @@ from typing import Any
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 DEFAULT_SPECIALS = (PAD, UNK, BOS, EOS)
 _FORMAT, _VERSION = "nnscratch-vocab", 1
+#: bounds of a vocabulary file (a 2-million-word vocabulary is about 30 MB of JSON)
+MAX_TOKENS = 1 << 21
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class Vocab:
@@ -151,32 +154,57 @@ class Vocab:
     def from_dict(cls, data: dict[str, Any]) -> Vocab:
         return cls(data["tokens"], unk_token=data.get("unk_token"), specials=data.get("specials", ()))
 
+    def dumps(self) -> str:
+        """The vocabulary as the JSON text :meth:`save` writes."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=0)
+
     def save(self, path: str | Path) -> None:
-        """Write the vocabulary as UTF-8 JSON (human-readable; never pickle)."""
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
+        """Write the vocabulary as UTF-8 JSON (human-readable; never pickle), atomically: a
+        crash leaves the old file or the new one, never a truncated one."""
+        from ..train.atomic import atomic_write_bytes
+
+        atomic_write_bytes(path, self.dumps().encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
-        """Read a file written by :meth:`save`; ValueError naming the file when it is not one."""
+        """Read a file written by :meth:`save`. The file is untrusted: a special file, a file
+        over :data:`MAX_FILE_BYTES`, malformed JSON or a field of the wrong type or size is
+        refused with one ValueError naming the file and the field, before anything is built."""
+        from ..untrusted import UntrustedFileError, field, read_json_object
+
         path = Path(path)
+        data = read_json_object(path, max_bytes=MAX_FILE_BYTES, what="vocabulary")
+        if data.get("format") != _FORMAT:
+            raise UntrustedFileError(f"{path} is not a vocabulary file (no 'format': '{_FORMAT}')")
+        if field(data, "version", int, source=path) != _VERSION:
+            raise UntrustedFileError(f"{path} has version {data['version']!r}, this nnscratch "
+                                     f"reads version {_VERSION}")
+        tokens = field(data, "tokens", list, source=path)
+        if not 1 <= len(tokens) <= MAX_TOKENS:
+            raise UntrustedFileError(f"{path}: field 'tokens' must list 1 to {MAX_TOKENS} tokens, "
+                                     f"got {len(tokens)}")
+        _check_strings(tokens, "tokens", path)
+        specials = field(data, "specials", list, source=path, default=[])
+        _check_strings(specials, "specials", path)
+        unk_token = field(data, "unk_token", (str, type(None)), source=path, default=None)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"Vocab.load: {path} is not a vocabulary JSON file ({error})") from None
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise ValueError(f"Vocab.load: {path} is not a vocabulary file (no 'format': '{_FORMAT}')")
-        if data.get("version") != _VERSION:
-            raise ValueError(f"Vocab.load: {path} has version {data.get('version')!r}, "
-                             f"this nnscratch reads version {_VERSION}")
-        if not isinstance(data.get("tokens"), list):
-            raise ValueError(f"Vocab.load: {path} has no 'tokens' list")
-        try:
-            return cls.from_dict(data)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"Vocab.load: {path}: {error}") from None
+            return cls(tokens, unk_token=unk_token, specials=specials)
+        except ValueError as error:  # repeated tokens, specials or unk_token not among them
+            raise UntrustedFileError(f"{path}: {str(error).removeprefix('Vocab: ')}") from None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocab) and self.to_dict() == other.to_dict()
 
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, unk_token={self.unk_token!r}, specials={list(self.specials)})"
+
+
+def _check_strings(values: list, name: str, path: Path) -> None:
+    """Every item of the list field ``name`` is a non-empty string, else ValueError naming it."""
+    from ..untrusted import UntrustedFileError
+
+    for number, value in enumerate(values):
+        if not isinstance(value, str) or not value:
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise UntrustedFileError(f"{path}: field {name!r} item {number} must be a non-empty "
+                                     f"string, got {shown}")
