@@ -1,5 +1,5 @@
-"""Corpus BLEU: hand-computed cases from the definition, and sacrebleu's numbers when it is
-installed (it is not a dependency of the project)."""
+"""Corpus BLEU: hand-computed cases from the definition, sacrebleu's own numbers (word and
+character tokenisation), and the character-level metric that scores one-word answers."""
 
 import math
 import random
@@ -136,3 +136,52 @@ def test_registered_metrics_read_hypotheses_and_references():
     assert metrics["exact_match"].compute() == pytest.approx(2 / 3)
     assert metrics["bleu"].compute() == pytest.approx(
         corpus_bleu(["a b c d", "x y", "p q r s"], ["a b c d", "x z", ["p q r s", "t"]]))
+
+
+# ---------------------------------------------------------------------------- characters
+def test_character_bleu_by_hand():
+    # "abcd" against "abce" as characters is "a b c d" against "a b c e" as words
+    expected = 100 * math.exp((math.log(3 / 4) + math.log(2 / 3) + math.log(1 / 2)
+                               + math.log(1 / 2)) / 4)
+    assert corpus_bleu(["abcd"], ["abce"], tokenize="char") == pytest.approx(expected, rel=1e-12)
+    assert corpus_bleu(["ab cd"], ["abce"], tokenize="char") == pytest.approx(expected, rel=1e-12)
+
+
+def test_one_word_answers_score_0_as_words_but_high_as_characters():
+    # dates written without spaces: one token each, so word-level BLEU-4 has no 4-grams
+    references = [f"{2000 + k}{k % 12 + 1:02d}{k % 28 + 1:02d}" for k in range(50)]
+    hypotheses = list(references)
+    hypotheses[0] = hypotheses[0][:-1] + "9"  # 49 of 50 exactly right, one digit wrong
+    assert corpus_bleu(hypotheses, references, tokenize="13a") < 1.0
+    assert corpus_bleu(hypotheses, references, tokenize="char") > 98.0
+
+
+@pytest.mark.parametrize("tokenize", ["char", "13a", "none"])
+def test_equals_sacrebleu_for_each_tokenisation(tokenize):
+    import sacrebleu
+
+    rng = random.Random(1)
+    alphabet = "0123456789-+ 년월일 abc."
+    for _ in range(100):
+        size = rng.randint(1, 6)
+        hypotheses = ["".join(rng.choices(alphabet, k=rng.randint(0, 14))) for _ in range(size)]
+        references = ["".join(rng.choices(alphabet, k=rng.randint(1, 14))) for _ in range(size)]
+        expected = sacrebleu.corpus_bleu(hypotheses, [references], tokenize=tokenize).score
+        assert corpus_bleu(hypotheses, references, tokenize=tokenize) == pytest.approx(
+            min(expected, 100.0), abs=1e-9)
+
+
+def test_character_metric_is_registered_and_named_as_what_it_is():
+    from types import SimpleNamespace
+
+    from nnscratch.train.metrics import HIGHER_IS_BETTER, make_metrics
+
+    metric = make_metrics(["bleu_char"])["bleu_char"]
+    metric.update(SimpleNamespace(hypotheses=["2021-09-03", "1999-12-31"]),
+                  SimpleNamespace(references=["2021-09-03", "1999-12-30"]), None, 0)
+    assert metric.compute() == pytest.approx(corpus_bleu(["2021-09-03", "1999-12-31"],
+                                                         ["2021-09-03", "1999-12-30"],
+                                                         tokenize="char"))
+    assert "bleu_char" in HIGHER_IS_BETTER
+    with pytest.raises(ValueError, match="tokenize"):
+        corpus_bleu(["a"], ["a"], tokenize="spaces")
