@@ -51,7 +51,7 @@ def test_train_writes_every_file_of_the_run_folder(full_run):
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
 
     summary = json.loads((run / "summary.json").read_text())
-    assert set(summary) == {"recipe", "status", "steps", "seconds", "final"}
+    assert {"recipe", "status", "steps", "seconds", "final"} <= set(summary)
     assert summary["recipe"] == "mlp-spirals" and summary["status"] == "completed"
     assert summary["steps"] == steps[-1] and summary["seconds"] > 0
     assert set(summary["final"]) == {"loss", "accuracy"}
@@ -74,10 +74,12 @@ def test_train_writes_every_file_of_the_run_folder(full_run):
 
 def test_output_to_a_pipe_is_a_few_plain_lines(full_run):
     run, result = full_run
-    epochs = max(json.loads(line)["epoch"] for line in (run / "metrics.jsonl").read_text().splitlines())
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    epochs = max(record["epoch"] for record in records)
+    logged = sum(record["split"] == "train" for record in records)  # one per log_every steps
     lines = result.stdout.splitlines()
     assert "\r" not in result.stdout  # no progress-bar redraws in a log
-    assert len(lines) <= epochs + 4
+    assert len(lines) <= logged + epochs + 4
     assert any("accuracy" in line for line in lines)
 
 
@@ -237,3 +239,72 @@ def test_evaluate_a_run_bounded_by_steps(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "accuracy" in result.stdout
+
+
+@pytest.mark.parametrize("recipe, assignment, setting", [
+    ("mlp-spirals", "hidden=-5", "hidden"),
+    ("mlp-spirals", "noise=-1", "noise"),
+    ("autoencoder", "noise=-1", "noise"),
+    ("cnn-shapes", "dropout=2", "dropout"),
+    ("mlp-spirals", "lr=nan", "lr"),
+    ("mlp-spirals", "lr=inf", "lr"),
+    ("mlp-spirals", "lr=-inf", "lr"),
+    ("mlp-spirals", "hidden=100000000", "hidden"),
+    ("cnn-shapes", "hidden=100000000", "hidden"),
+    ("rbm", "method=\"pcdx\"", "method"),
+    ("mlp-spirals", "hidden=none", "hidden"),
+])
+def test_a_setting_out_of_its_range_is_refused_before_any_work(tmp_path, recipe, assignment, setting):
+    result = cli("train", recipe, "--set", assignment, cwd=tmp_path)
+    assert_usage_error(result, f"'{setting}'")
+    assert list(tmp_path.iterdir()) == []  # no run folder
+
+
+def test_an_optional_setting_is_turned_off_with_none(tmp_path):
+    result = cli("train", "mlp-spirals", "--set", "clip_grad_norm=none", "--set",
+                 "early_stopping_patience=none", "--steps", 2, "--set", "train_size=64", "--set",
+                 "plots=false", "--quiet", "--out", "r", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    settings = json.loads((tmp_path / "r" / "config.json").read_text())["settings"]
+    assert settings["clip_grad_norm"] is None and settings["early_stopping_patience"] is None
+
+
+def test_recipes_shows_the_allowed_values(tmp_path):
+    text = cli("recipes", cwd=tmp_path).stdout
+    spirals = next(line for line in text.splitlines() if "hidden=64" in line)
+    assert "hidden=64 [1, 8192]" in spirals and "lr=0.01 (0, 100]" in spirals
+    assert "clip_grad_norm=5.0 (0, 1e6]" in spirals
+    assert "model='dense' dense|conv" in text
+
+
+def test_flags_are_never_abbreviated(tmp_path):
+    result = cli("train", "mlp-spirals", "--epoch", 1, cwd=tmp_path)
+    assert_usage_error(result, "--epoch", "nnscratch train --help")
+    assert list(tmp_path.iterdir()) == []
+    from nnscratch.cli import build_parser
+
+    def parsers(parser):  # every parser and sub-parser, however deep
+        yield parser
+        for action in parser._actions:
+            for sub in getattr(action, "choices", None).values() if isinstance(
+                    getattr(action, "choices", None), dict) else ():
+                yield from parsers(sub)
+
+    found = list(parsers(build_parser()))
+    assert len(found) > 8 and all(not parser.allow_abbrev for parser in found)
+
+
+@pytest.mark.parametrize("args, pointer", [
+    (["train", "mlp-spirals", "--no-such-flag"], "nnscratch train --help"),
+    (["evaluate", "run", "--no-such-flag"], "nnscratch evaluate --help"),
+    (["--no-such-flag"], "nnscratch --help"),
+])
+def test_an_unknown_flag_points_to_its_commands_help(tmp_path, args, pointer):
+    assert_usage_error(cli(*args, cwd=tmp_path), "--no-such-flag", pointer)
+
+
+def test_version(tmp_path):
+    import nnscratch
+
+    result = cli("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"nnscratch {nnscratch.__version__}"

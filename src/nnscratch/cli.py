@@ -58,13 +58,18 @@ def command(name: str, help: str,  # noqa: A002 - argparse's word
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line (and exit code 2)."""
+    """argparse that reports a usage error in one line (and exit code 2) and takes no
+    abbreviations: ``--epoch`` is not ``--epochs`` (an abbreviation would silently change
+    meaning the day a flag with the same start is added). Sub-parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-# ---------------------------------------------------------------------------- value types
 def bounded_number(kind: type, low: float, inclusive: bool, words: str) -> Callable[[str], Any]:
     """An argparse type: a finite ``kind`` number above ``low`` (or equal, when ``inclusive``)."""
 
@@ -94,7 +99,6 @@ def device_name(text: str) -> str:
     return text
 
 
-# ---------------------------------------------------------------------------- train
 # flag -> setting name and type; these are the settings a flag can override
 TRAIN_FLAGS = {
     "--epochs": ("epochs", positive_int, "N", "passes over the training data"),
@@ -149,7 +153,6 @@ def train_command(args: argparse.Namespace) -> int:
     return train(args.recipe, flags, config, out=args.out, resume=args.resume, quiet=args.quiet)
 
 
-# ---------------------------------------------------------------------------- evaluate
 def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -170,15 +173,16 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------------------- recipes, info
-@command("recipes", "list the recipes with their descriptions and default settings")
+@command("recipes", "list the recipes with their descriptions, default settings and the "
+         "values each setting allows")
 def recipes_command(args: argparse.Namespace) -> int:
     from .recipes.registry import all_recipes
 
     for recipe in all_recipes().values():
         print(f"{recipe.name}: {recipe.description}")
-        defaults = "  ".join(f"{k}={_toml_value(v)}" for k, v in recipe.defaults.items())
-        print(f"    defaults: {defaults}")
+        defaults = "  ".join(f"{k}={_toml_value(v)}" + (f" {recipe.ranges[k]}" if k in recipe.ranges else "")
+                             for k, v in recipe.defaults.items())
+        print(f"    defaults and allowed values (none: off): {defaults}")
     return 0
 
 
@@ -239,20 +243,24 @@ def _gpu_description() -> str:
     return f"usable: CuPy {cupy.__version__}, {count} device(s): {', '.join(names)}"
 
 
-# ---------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``nnscratch``; its ``subparsers`` attribute maps each command to its own."""
+    from . import __version__
     from .recipes.registry import import_quietly
 
     for module in COMMAND_MODULES:
         import_quietly(module)
     parser = _Parser(prog="nnscratch", description="Train and evaluate networks built with "
                      "nnscratch.")
+    parser.add_argument("--version", action="version", version=f"nnscratch {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                         parser_class=_Parser)
+    parser.subparsers = {}
     for entry in COMMANDS.values():
         sub = subcommands.add_parser(entry.name, help=entry.help, description=entry.help)
         entry.configure(sub)
         sub.set_defaults(run=entry.run)
+        parser.subparsers[entry.name] = sub
     return parser
 
 
@@ -266,7 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         wrapped = COMMANDS.get(argv[0]) if argv else None
         if wrapped is not None and wrapped.passthrough:
             return wrapped.run(argparse.Namespace(command=wrapped.name, options=argv[1:]))
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # the command's parser says it, pointing to `nnscratch COMMAND --help`
+            owner = parser.subparsers.get(getattr(args, "command", None) or "", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
         if getattr(args, "run", None) is None:
             raise UsageError("nnscratch: name a command: " + ", ".join(COMMANDS)
                              + " (see nnscratch --help)")

@@ -1,12 +1,18 @@
 """Recipe registry and settings: defaults < config file < flags, each value checked."""
 
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnscratch.recipes.registry import (
     COMMON_DEFAULTS,
+    Range,
     SettingsError,
     Task,
     all_recipes,
+    check_setting,
     get_recipe,
     read_config_file,
     recipe,
@@ -41,7 +47,7 @@ def test_steps_alone_bound_the_run(demo):
     ({"widht": 3}, ["widht", "width"]),
     ({"epochs": "3"}, ["epochs", "integer"]),
     ({"epochs": True}, ["epochs"]),
-    ({"epochs": 0}, ["epochs", "positive"]),
+    ({"epochs": 0}, ["epochs", "[1, "]),
     ({"lr": -1.0}, ["lr"]),
     ({"width": 2.5}, ["width"]),
     ({"device": "gpu"}, ["device"]),
@@ -77,3 +83,75 @@ def test_registry_lists_the_first_recipe_and_refuses_unknown_names():
         get_recipe("no-such-recipe")
     with pytest.raises(ValueError, match="lower-case"):
         recipe("Bad Name", "x")
+
+
+# ranges: every numeric setting of every recipe has one, and a value outside it is refused
+def numeric_settings():
+    cases = []
+    for found in all_recipes().values():
+        for name, default in found.defaults.items():
+            kind = found.setting_type(name)
+            if kind in (int, float) and not isinstance(default, bool):
+                cases.append((found.name, name))
+    return cases
+
+
+@pytest.mark.parametrize("recipe_name, name", numeric_settings())
+def test_every_numeric_setting_declares_a_range_that_is_enforced(recipe_name, name):
+    found = get_recipe(recipe_name)
+    allowed = found.ranges.get(name)
+    assert isinstance(allowed, Range), f"{recipe_name}: setting {name!r} declares no range"
+    kind = found.setting_type(name)
+
+    if kind is int:
+        below = st.integers(max_value=math.ceil(allowed.low) - (0 if allowed.low_open and
+                                                                float(allowed.low).is_integer() else 1))
+        above = st.integers(min_value=math.floor(allowed.high) + (0 if allowed.high_open and
+                                                                  float(allowed.high).is_integer() else 1))
+    else:
+        below = st.floats(max_value=allowed.low, exclude_max=not allowed.low_open, allow_nan=False)
+        above = st.floats(min_value=allowed.high, exclude_min=not allowed.high_open, allow_nan=False)
+    outside = below | above | (st.sampled_from([math.nan, math.inf, -math.inf]) if kind is float
+                               else st.nothing())
+
+    @settings(max_examples=25, deadline=None)
+    @given(outside)
+    def refused(value):
+        with pytest.raises(SettingsError) as caught:
+            check_setting(found, name, value)
+        assert repr(name) in str(caught.value) and str(allowed) in str(caught.value)
+
+    refused()
+    # and the edges that are inside are accepted (the range is what it says)
+    for edge, is_open in ((allowed.low, allowed.low_open), (allowed.high, allowed.high_open)):
+        if not is_open and (kind is float or float(edge).is_integer()):
+            assert check_setting(found, name, kind(edge)) == kind(edge)
+
+
+def test_a_range_must_hold_the_default_and_fit_the_type():
+    with pytest.raises(ValueError, match="outside its range"):
+        recipe("test-bad-range", "x", ranges={"width": (10, 20)}, width=8)
+    with pytest.raises(ValueError, match="cannot have the range"):
+        recipe("test-bad-range", "x", ranges={"label": (1, 2)}, label="x")
+    with pytest.raises(ValueError, match="does not have"):
+        recipe("test-bad-range", "x", ranges={"nothing": (1, 2)})
+    assert "test-bad-range" not in all_recipes()
+
+
+def test_none_turns_off_an_optional_setting(demo):
+    settings = resolve_settings(demo, {"clip_grad_norm": "none", "checkpoint_every": "None",
+                                       "steps": 5, "epochs": "none"})
+    assert settings.clip_grad_norm is None and settings.checkpoint_every is None
+    assert settings.epochs is None and settings.steps == 5
+    with pytest.raises(SettingsError, match="'width' must be an integer"):
+        resolve_settings(demo, {"width": "none"})  # a setting that is never off
+    with pytest.raises(SettingsError, match="both be none"):
+        resolve_settings(demo, {"epochs": "none"})  # nothing would end the run
+
+
+@pytest.mark.parametrize("text", ["widht", "model", "x"])
+def test_a_choice_is_enforced(text):
+    found = get_recipe("autoencoder")
+    assert check_setting(found, "model", "conv") == "conv"
+    with pytest.raises(SettingsError, match="'model' must be one of dense|conv"):
+        check_setting(found, "model", text)

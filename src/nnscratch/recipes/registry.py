@@ -1,21 +1,28 @@
 """Recipes: named, registered functions that set up a training run.
 
 A recipe is a function ``build(settings) -> Task`` registered with its name, a one-line
-description and its default settings::
+description, the ranges of its settings and its default settings::
 
-    @recipe("mlp-spirals", "an MLP on two generated spirals", epochs=40, lr=0.01, hidden=64)
+    @recipe("mlp-spirals", "an MLP on two generated spirals",
+            ranges={"hidden": (1, 8192), "dropout": Range(0, 1, high_open=True)},
+            epochs=40, lr=0.01, hidden=64, dropout=0.0)
     def mlp_spirals(settings: Settings) -> Task:
         ...
 
 Settings are resolved in order: the common defaults (:data:`COMMON_DEFAULTS`), the recipe's
 defaults, a TOML file (``--config``), then command-line flags. Every setting has a type (its
-default's, or :data:`COMMON_TYPES` for those that default to None); a value of another type or
-an unknown name is refused with a :class:`SettingsError` that names it.
+default's, or :data:`COMMON_TYPES` for those that default to None) and every number a declared
+:class:`Range` (:data:`COMMON_RANGES`, then the recipe's ``ranges``); a text setting may
+declare its :class:`Choice` of values. A value of another type, outside its range or an unknown
+name is refused with a :class:`SettingsError` that names it, before anything is built. An
+optional setting (one whose default is None, shown as ``none`` by ``nnscratch recipes``) is
+turned off with the value ``none``.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -57,17 +64,91 @@ COMMON_DEFAULTS: dict[str, Any] = {
 }
 COMMON_TYPES: dict[str, type] = {"steps": int, "checkpoint_every": int,
                                  "clip_grad_norm": float, "early_stopping_patience": int}
-POSITIVE = {"epochs", "steps", "batch_size", "lr", "log_every", "checkpoint_every",
-            "keep_checkpoints", "clip_grad_norm", "early_stopping_patience"}
+# settings that may be None (turned off); `none` on the command line means None
+OPTIONAL = {"epochs", *COMMON_TYPES}
+
+
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of a numeric setting: ``low <= value <= high``, with ``<`` at an
+    open end; never NaN or infinite."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        return (f"{'(' if self.low_open else '['}{_number(self.low)}, {_number(self.high)}"
+                f"{')' if self.high_open else ']'}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The allowed values of a text setting."""
+
+    values: tuple[str, ...]
+
+    def __contains__(self, value: str) -> bool:
+        return value in self.values
+
+    def __str__(self) -> str:
+        return "|".join(self.values)
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer() and abs(value) >= 1e6:
+        return f"{value:.0e}".replace("e+0", "e").replace("e+", "e")
+    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+
+def as_range(name: str, declared: Any) -> Range | Choice:
+    """A declaration of ``ranges``: a Range, a Choice, ``(low, high)`` (closed) or a tuple of
+    the strings allowed."""
+    if isinstance(declared, (Range, Choice)):
+        return declared
+    if isinstance(declared, tuple) and declared and all(isinstance(v, str) for v in declared):
+        return Choice(declared)
+    if (isinstance(declared, tuple) and len(declared) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in declared)
+            and declared[0] <= declared[1]):
+        return Range(*declared)
+    raise ValueError(f"recipe: range of setting {name!r} must be a Range, a Choice, (low, high) "
+                     f"or a tuple of strings, got {declared!r}")
+
+
+# ranges of the common settings: wide enough for any real run, narrow enough that a typo
+# (a sign, a missing decimal point) is refused before it allocates or diverges
+COMMON_RANGES: dict[str, Range | Choice] = {
+    "epochs": Range(1, 100_000),
+    "steps": Range(1, 10**9),
+    "batch_size": Range(1, 65_536),
+    "lr": Range(0, 100, low_open=True),
+    "seed": Range(0, 2**32 - 1),
+    "log_every": Range(1, 10**9),
+    "checkpoint_every": Range(1, 10**9),
+    "keep_checkpoints": Range(1, 1000),
+    "clip_grad_norm": Range(0, 1e6, low_open=True),
+    "early_stopping_patience": Range(1, 100_000),
+}
 
 
 @dataclass
 class Task:
     """What a recipe builds: the model, the data, the loss and how to optimise and measure.
 
-    ``make_optimizer(parameters)`` and ``make_scheduler(optimizer)`` are called after the model
-    is moved to its device. ``forward(model, batch, state) -> (output, target, state)`` and
-    ``count(target) -> int`` are the trainer's hooks (see Trainer).
+    ``make_optimizer(parameters)`` and ``make_scheduler(optimizer, total_steps)`` are called
+    after the model is moved to its device; ``total_steps`` is the number of optimiser steps
+    the run will take (its horizon: a schedule that decays over the run decays over that many
+    steps, with ``scheduler_interval="step"``). ``forward(model, batch, state) -> (output,
+    target, state)`` and ``count(target) -> int`` are the trainer's hooks (see Trainer).
     """
 
     model: Any
@@ -78,7 +159,7 @@ class Task:
     test_data: Any = None
     metrics: list[str] = field(default_factory=lambda: ["loss"])
     monitor: str = "loss"
-    make_scheduler: Callable[[Any], Any] | None = None
+    make_scheduler: Callable[[Any, int], Any] | None = None
     scheduler_interval: str = "epoch"
     forward: Callable = default_forward
     count: Callable[[Any], int] | None = None
@@ -91,6 +172,7 @@ class Recipe:
     description: str
     build: Callable[[Settings], Task]
     defaults: dict[str, Any]
+    ranges: dict[str, Range | Choice] = field(default_factory=dict)
 
     def setting_type(self, name: str) -> type | None:
         default = self.defaults.get(name)
@@ -98,24 +180,46 @@ class Recipe:
             return COMMON_TYPES.get(name)
         return type(default)
 
+    def is_optional(self, name: str) -> bool:
+        """Whether the setting may be None (``none``): it defaults to None or bounds a run."""
+        return name in OPTIONAL or self.defaults.get(name) is None
+
 
 RECIPES: dict[str, Recipe] = {}
 
 # modules that register recipes when imported; a new recipe adds its module here
 RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language", "nnscratch.recipes.cnn",
                   "nnscratch.recipes.seq2seq", "nnscratch.recipes.autoencoder", "nnscratch.recipes.rbm",
-                  "nnscratch.recipes.forecast", "nnscratch.recipes.caption"]
+                  "nnscratch.recipes.forecast", "nnscratch.recipes.caption", "nnscratch.recipes.images"]
 
 
-def recipe(name: str, description: str, **defaults: Any) -> Callable:
-    """Decorator registering ``build(settings) -> Task`` as recipe ``name``."""
+def recipe(name: str, description: str, ranges: dict[str, Any] | None = None,
+           **defaults: Any) -> Callable:
+    """Decorator registering ``build(settings) -> Task`` as recipe ``name``.
+
+    ``ranges`` maps a setting to its allowed values (see :func:`as_range`); the common
+    settings' come from :data:`COMMON_RANGES` unless the recipe narrows them.
+    """
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         raise ValueError(f"recipe: name {name!r} must be lower-case words joined by '-'")
+    all_defaults = {**COMMON_DEFAULTS, **defaults}
+    declared = {**COMMON_RANGES, **{key: as_range(key, value) for key, value in (ranges or {}).items()}}
+    unknown = sorted(set(declared) - set(all_defaults))
+    if unknown:
+        raise ValueError(f"recipe {name!r}: ranges given for settings it does not have: {unknown}")
+    for key, allowed in declared.items():
+        default = all_defaults[key]
+        kind = type(default) if default is not None else COMMON_TYPES.get(key)
+        if (kind not in (int, float)) if isinstance(allowed, Range) else kind is not str:
+            raise ValueError(f"recipe {name!r}: setting {key!r} ({kind.__name__ if kind else 'untyped'}) "
+                             f"cannot have the range {allowed}")
+        if default is not None and not isinstance(default, bool) and default not in allowed:
+            raise ValueError(f"recipe {name!r}: default {key}={default!r} is outside its range {allowed}")
 
     def register(build: Callable[[Settings], Task]) -> Callable[[Settings], Task]:
         if name in RECIPES and RECIPES[name].build is not build:
             raise ValueError(f"recipe: {name!r} is registered twice")
-        RECIPES[name] = Recipe(name, description, build, {**COMMON_DEFAULTS, **defaults})
+        RECIPES[name] = Recipe(name, description, build, all_defaults, declared)
         return build
 
     return register
@@ -149,7 +253,6 @@ def get_recipe(name: str) -> Recipe:
     return recipes[name]
 
 
-# ---------------------------------------------------------------------------- settings
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The settings in a TOML file (top-level keys; ``batch-size`` and ``batch_size`` agree)."""
     if sys.version_info >= (3, 11):
@@ -187,7 +290,8 @@ def parse_value(text: str) -> Any:
 def resolve_settings(recipe: Recipe, *overrides: dict[str, Any], source: str = "") -> Settings:
     """Recipe defaults updated by each dict of ``overrides`` in turn, checked and typed.
 
-    When ``steps`` is given and ``epochs`` is not, the run is bounded by steps alone.
+    When ``steps`` is given and ``epochs`` is not, the run is bounded by steps alone; a run
+    bounded by neither is refused (it would never end).
     """
     settings = Settings(recipe.defaults)
     given: set[str] = set()
@@ -197,6 +301,9 @@ def resolve_settings(recipe: Recipe, *overrides: dict[str, Any], source: str = "
             given.add(name)
     if "steps" in given and "epochs" not in given:
         settings["epochs"] = None
+    if settings.get("epochs") is None and settings.get("steps") is None:
+        raise SettingsError("settings 'epochs' and 'steps' cannot both be none: give --epochs N "
+                            "or --steps N")
     return settings
 
 
@@ -206,20 +313,23 @@ def check_setting(recipe: Recipe, name: str, value: Any) -> Any:
         raise SettingsError(f"recipe {recipe.name!r} has no setting {name!r}; its settings: "
                             f"{', '.join(recipe.defaults)}")
     expected = recipe.setting_type(name)
+    if isinstance(value, str) and value.lower() == "none" and recipe.is_optional(name):
+        value = None  # `--set clip_grad_norm=none`: what `recipes` shows as none
     if value is None:
         # epochs is None when --steps alone bounds a run; evaluate reloads such configs
-        if name in COMMON_TYPES or name == "epochs" or recipe.defaults.get(name) is None:
+        if recipe.is_optional(name):
             return None
-        raise SettingsError(f"setting {name!r} cannot be empty")
+        raise SettingsError(f"setting {name!r} cannot be none")
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if expected is not None and not (isinstance(value, expected)
                                      and (expected is bool or not isinstance(value, bool))):
         raise SettingsError(f"setting {name!r} must be {_type_name(expected)}, got {value!r}")
-    if name in POSITIVE and value <= 0:
-        raise SettingsError(f"setting {name!r} must be positive, got {value!r}")
-    if name == "seed" and value < 0:
-        raise SettingsError(f"setting 'seed' must be >= 0, got {value}")
+    allowed = recipe.ranges.get(name)
+    if allowed is not None and not isinstance(value, bool) and value not in allowed:
+        kind = "one of" if isinstance(allowed, Choice) else "in"
+        raise SettingsError(f"recipe {recipe.name!r}: setting {name!r} must be {kind} {allowed}, "
+                            f"got {value!r}")
     if name == "device" and not re.fullmatch(r"cpu|cuda(:\d+)?", value):
         raise SettingsError(f"setting 'device' must be 'cpu', 'cuda' or 'cuda:N', got {value!r}")
     return value
