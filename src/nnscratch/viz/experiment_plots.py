@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..train.atomic import atomic_save_figure
+from .fonts import hangul_rc
 
 
 @dataclass
@@ -61,29 +62,30 @@ def save_panels(path: str | Path, panels: Sequence[Panel], columns: int | None =
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = columns or len(panels)
     rows = -(-len(panels) // columns)
-    figure, grid = plt.subplots(rows, columns, figsize=(panel_size[0] * columns, panel_size[1] * rows),
-                                dpi=100, squeeze=False)
-    for axes, panel in zip(grid.flat, panels):
-        for curve in panel.curves:
-            xs, ys = _points(curve, panel.log_y)
-            if xs:
-                axes.plot(xs, ys, label=curve.label, **curve.style)
-        for label, value in panel.references:
-            axes.axhline(value, linestyle="--", color="grey", linewidth=1, label=label)
-        if panel.log_y:
-            axes.set_yscale("log")
-        if panel.y_limits is not None:
-            axes.set_ylim(*panel.y_limits)
-        axes.set_title(panel.title, fontsize=10)
-        axes.set_xlabel(panel.xlabel)
-        axes.set_ylabel(panel.ylabel)
-        axes.grid(True, alpha=0.3)
-        if axes.get_legend_handles_labels()[0]:
-            axes.legend(fontsize=8)
-    for axes in list(grid.flat)[len(panels):]:
-        axes.set_visible(False)
-    figure.tight_layout()
-    return atomic_save_figure(figure, path)
+    with matplotlib.rc_context(hangul_rc()):  # titles and labels may be Korean
+        figure, grid = plt.subplots(rows, columns, figsize=(panel_size[0] * columns, panel_size[1] * rows),
+                                    dpi=100, squeeze=False)
+        for axes, panel in zip(grid.flat, panels):
+            for curve in panel.curves:
+                xs, ys = _points(curve, panel.log_y)
+                if xs:
+                    axes.plot(xs, ys, label=curve.label, **curve.style)
+            for label, value in panel.references:
+                axes.axhline(value, linestyle="--", color="grey", linewidth=1, label=label)
+            if panel.log_y:
+                axes.set_yscale("log")
+            if panel.y_limits is not None:
+                axes.set_ylim(*panel.y_limits)
+            axes.set_title(panel.title, fontsize=10)
+            axes.set_xlabel(panel.xlabel)
+            axes.set_ylabel(panel.ylabel)
+            axes.grid(True, alpha=0.3)
+            if axes.get_legend_handles_labels()[0]:
+                axes.legend(fontsize=8)
+        for axes in list(grid.flat)[len(panels):]:
+            axes.set_visible(False)
+        figure.tight_layout()
+        return atomic_save_figure(figure, path)
 
 
 def save_decision_regions(path: str | Path, grid_x, grid_y, regions: dict, points, labels) -> Path:
