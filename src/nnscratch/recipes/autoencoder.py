@@ -7,7 +7,9 @@ or Gaussian with ``noise_type = "gaussian"``). The loss is the mean squared erro
 reconstruction and the clean image. ``summary.json``'s ``final`` holds:
 
     mse                  mean squared error per pixel of the test reconstructions
-    feature_accuracy     test accuracy of softmax regression trained on the codes
+    feature_accuracy     accuracy of softmax regression trained on the codes of
+                         ``probe_size`` training images, scored on the test images (on the
+                         validation images in each epoch's validation)
     pixel_accuracy       the same classifier on the raw pixels
 
 and the run folder gets ``reconstructions.png`` (test originals above their reconstructions,
@@ -126,24 +128,28 @@ def draw_autoencoder_figures(model: Any, test_images: numpy.ndarray, folder: Pat
     "autoencoder",
     "dense (or conv) autoencoder, optionally denoising, of generated shapes or MNIST (--data DIR); "
     "reconstructions, learned features, and a linear probe of the codes against raw pixels",
+    ranges={"model": ("dense", "conv"), "hidden": (1, 8192), "code": (1, 8192), "channels": (1, 1024),
+            "noise": (0, 10), "noise_type": NOISE_TYPES, "train_size": (0, 1_000_000),
+            "val_size": (0, 100_000), "test_size": (0, 100_000), "probe_size": (1, 100_000)},
     epochs=20, batch_size=64, lr=2e-3, log_every=50, model="dense", hidden=256, code=64,
     channels=16, noise=0.0, noise_type="mask", train_size=6000, val_size=500, test_size=2000,
     probe_size=3000, data="", fashion=False,
 )
 def autoencoder(settings: Settings) -> Task:
-    if settings.model not in ("dense", "conv"):
-        raise SettingsError(f"autoencoder: model must be 'dense' or 'conv', got {settings.model!r}")
-    if settings.noise_type not in NOISE_TYPES or settings.probe_size < 1:
-        raise SettingsError(f"autoencoder: noise_type must be one of {NOISE_TYPES} and probe_size >= 1, "
-                            f"got {settings.noise_type!r} and {settings.probe_size}")
+    if settings.noise_type == "mask" and settings.noise >= 1:
+        raise SettingsError(f"autoencoder: masking noise is a probability: noise must be in [0, 1) "
+                            f"with noise_type='mask', got {settings.noise}")
     data = load_image_data(settings, "autoencoder")
     train, train_labels = data.train_images, data.train_labels
     if not 0 <= settings.val_size < len(train):
         raise SettingsError(f"autoencoder: val_size must be in [0, {len(train)}), got {settings.val_size}")
-    val, train, train_labels = (train[:settings.val_size], train[settings.val_size:],
-                                train_labels[settings.val_size:])
+    val, val_labels = train[:settings.val_size], train_labels[:settings.val_size]
+    train, train_labels = train[settings.val_size:], train_labels[settings.val_size:]
     probe = FeatureProbe(train[:settings.probe_size], train_labels[:settings.probe_size],
                          data.test_images, data.test_labels)
+    # validation measures the probes too (on the validation images): no NaN every epoch
+    val_probe = FeatureProbe(train[:settings.probe_size], train_labels[:settings.probe_size],
+                             val, val_labels)
     try:
         if settings.model == "dense":
             model = Autoencoder(IMAGE_SIZE * IMAGE_SIZE, settings.code, (settings.hidden,),
@@ -153,18 +159,18 @@ def autoencoder(settings: Settings) -> Task:
                                     settings.code, noise=settings.noise, noise_type=settings.noise_type)
     except ValueError as error:
         raise SettingsError(str(error)) from None
-    epochs = settings.epochs or 1
     return Task(
         model=model,
         loss=unwrapped(F.mse_loss),
         train_data=DataLoader(TensorDataset(Tensor._make(train), Tensor._make(train_labels)),
                               batch_size=settings.batch_size, shuffle=True),
-        val_data=eval_batches(val, None) if len(val) else None,
+        val_data=eval_batches(val, val_probe) if len(val) else None,
         test_data=eval_batches(data.test_images, probe),
         metrics=["loss", "mse", "feature_accuracy", "pixel_accuracy"],
         monitor="loss",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),
+        make_scheduler=lambda optimizer, total_steps: CosineAnnealingLR(optimizer, T_max=total_steps),
+        scheduler_interval="step",
         forward=forward,
         count=lambda target: int(target.numel()),
         callbacks=[AutoencoderFigures(data.test_images, data.description)],

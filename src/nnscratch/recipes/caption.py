@@ -32,7 +32,7 @@ from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
 from ..train import bleu  # noqa: F401 - registers the metrics "bleu" and "exact_match"
 from .caption_files import CaptionFiles, caption_vocab
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 500
 
@@ -129,15 +129,13 @@ def make_loss(pad_index: int) -> Any:
     epochs=14, batch_size=32, lr=3e-3, log_every=50, clip_grad_norm=5.0, train_size=8000,
     val_size=500, test_size=1000, image_size=32, width=16, embedding_dim=64, hidden=128, layers=1,
     dropout=0.0, beam_size=3, length_penalty=0.0, grid=20,
+    ranges={"train_size": (1, 1_000_000), "val_size": (0, 100_000), "test_size": (1, 100_000),
+            "image_size": (8, 256), "width": (1, 1024), "embedding_dim": (1, 8192),
+            "hidden": (1, 8192), "layers": (1, 16), "dropout": Range(0, 1, high_open=True),
+            "beam_size": (1, 64), "length_penalty": (0, 10), "grid": (1, 1000)},
 )
 def caption_shapes(settings: Settings) -> Task:
     sizes = (settings.train_size, settings.val_size, settings.test_size)
-    if sizes[0] < 1 or sizes[1] < 0 or sizes[2] < 1:
-        raise SettingsError(f"caption-shapes: train_size and test_size must be >= 1 and val_size "
-                            f">= 0, got {sizes}")
-    if settings.beam_size < 1 or settings.length_penalty < 0:
-        raise SettingsError(f"caption-shapes: beam_size must be >= 1 and length_penalty >= 0, got "
-                            f"{settings.beam_size} and {settings.length_penalty}")
     vocab = caption_vocab()
     # three independent streams of images (as cnn-shapes draws them)
     train, val, test = (Shapes(size, image_size=settings.image_size, seed=3 * settings.seed + split)
@@ -151,7 +149,6 @@ def caption_shapes(settings: Settings) -> Task:
     except ValueError as error:
         raise SettingsError(str(error)) from None
     decoding = {"beam_size": settings.beam_size, "length_penalty": settings.length_penalty}
-    epochs = settings.epochs or 1
     return Task(
         model=model,
         loss=make_loss(vocab.pad_index),
@@ -162,7 +159,8 @@ def caption_shapes(settings: Settings) -> Task:
         metrics=["loss", "exact_match", "bleu"],
         monitor="exact_match",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),
+        make_scheduler=lambda optimizer, total_steps: CosineAnnealingLR(optimizer, T_max=total_steps),
+        scheduler_interval="step",
         forward=make_forward(vocab, **decoding),
         count=lambda target: target.count,
         callbacks=[CaptionFiles(vocab, decoding, test, settings.grid)],

@@ -24,16 +24,18 @@ from ..models.cnn import LeNet, SimpleCNN
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 500
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+# the model's sizes (a typo such as hidden=100000000 is refused before it allocates)
+CNN_RANGES = {"width": (1, 1024), "hidden": (1, 8192), "dropout": Range(0, 1, high_open=True)}
 
 
 def _classification_task(model: Any, settings: Settings, train: Any, val: Any, test: Any) -> Task:
-    """Cross-entropy, Adam with a cosine learning-rate decay over the epochs, accuracy."""
-    epochs = settings.epochs or 1
+    """Cross-entropy, Adam with a cosine learning-rate decay over the run's optimiser steps,
+    accuracy."""
     return Task(
         model=model,
         loss=F.cross_entropy,
@@ -43,7 +45,8 @@ def _classification_task(model: Any, settings: Settings, train: Any, val: Any, t
         metrics=["loss", "accuracy"],
         monitor="loss",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),
+        make_scheduler=lambda optimizer, total_steps: CosineAnnealingLR(optimizer, T_max=total_steps),
+        scheduler_interval="step",
     )
 
 
@@ -72,6 +75,8 @@ def _require_files(name: str, data: str, missing: list[str], expected: list[str]
 @recipe(
     "cnn-shapes",
     "SimpleCNN on generated coloured shapes (5 classes); >= 95% test accuracy in < 3 min on 2 cores",
+    ranges={**CNN_RANGES, "train_size": (1, 1_000_000), "val_size": (0, 100_000),
+            "test_size": (1, 100_000), "image_size": (8, 256)},
     epochs=8, batch_size=64, lr=2e-3, log_every=25, train_size=12000, val_size=1000,
     test_size=2000, image_size=32, width=16, hidden=128, dropout=0.25,
 )
@@ -90,6 +95,7 @@ def cnn_shapes(settings: Settings) -> Task:
 @recipe(
     "cnn-mnist",
     "LeNet-5 on MNIST (or Fashion-MNIST with fashion=true) read from --data DIR",
+    ranges={"val_size": (0, 59_999)},
     data="", fashion=False, epochs=5, batch_size=64, lr=1e-3, log_every=100, val_size=5000,
 )
 def cnn_mnist(settings: Settings) -> Task:
@@ -108,6 +114,7 @@ def cnn_mnist(settings: Settings) -> Task:
 @recipe(
     "cnn-cifar10",
     "SimpleCNN on CIFAR-10 (binary version) read from --data DIR, with crop and flip augmentation",
+    ranges={**CNN_RANGES, "val_size": (0, 49_999)},
     data="", augment=True, epochs=20, batch_size=64, lr=1e-3, log_every=100, val_size=5000,
     width=32, hidden=256, dropout=0.5,
 )

@@ -8,12 +8,13 @@ and standard deviation, and cut into windows of ``past`` values followed by ``ho
 (see datasets/timeseries.py).
 
 Training is one step ahead at every position of a training window (teacher forcing); the
-training ``loss`` is that mean squared error in normalised units. Evaluation forecasts the
-``horizon`` values after each window's past autoregressively, and the validation/test ``loss``
-is the mean squared error of those forecasts in normalised units. ``summary.json``'s ``final``
-also holds, in the series' own units (squared):
+``loss`` is that mean squared error in normalised units, on the training windows and, measured
+the same way, on the validation and test windows, so the curves of ``plots/loss.png`` compare
+like with like. Evaluation also forecasts the ``horizon`` values after each window's past
+autoregressively; the best checkpoint follows the validation ``forecast_mse``.
+``summary.json``'s ``final`` holds the test ``loss`` and, in the series' own units (squared):
 
-    forecast_mse     the model's multi-step forecasts
+    forecast_mse     the model's multi-step (``horizon`` values) forecasts
     last_value_mse   the last known value repeated over the horizon
     ar_mse           an AR(ar_order) model fitted by least squares (numpy lstsq) on the
                      training part, iterated over the horizon
@@ -39,7 +40,7 @@ from ..tensor import Tensor
 from ..train.atomic import atomic_save_figure, atomic_write_json
 from ..train.callbacks import Callback
 from .measured import Measured, register_figures, unwrapped
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 512
 FIGURE_FILE, CONFIG_FILE = "forecast.png", "forecaster.json"
@@ -81,6 +82,7 @@ def eval_batches(windows: Any, ar_fit: tuple[float, numpy.ndarray], horizon: int
         future = windows.future[start:start + EVAL_BATCH]
         batches.append({
             "past": Tensor._make(past), "future": Tensor._make(future),
+            "whole": Tensor._make(numpy.ascontiguousarray(numpy.concatenate([past, future], axis=1))),
             "last_value": numpy.repeat(past[:, -1:], horizon, axis=1),
             "ar": autoregressive_forecast(constant, coefficients, past, horizon),
         })
@@ -88,8 +90,9 @@ def eval_batches(windows: Any, ar_fit: tuple[float, numpy.ndarray], horizon: int
 
 
 def make_forward(horizon: int, scale: float) -> Any:
-    """The trainer's ``forward``: one-step predictions when training; multi-step forecasts and
-    the baselines' errors (``scale`` = std², back to the series' units) when evaluating."""
+    """The trainer's ``forward``: one-step predictions (against the next values) always; when
+    evaluating, also the multi-step forecasts' and the baselines' errors (``scale`` = std²,
+    back to the series' units)."""
 
     def forward(model: Forecaster, batch: Any, state: Any) -> tuple[Any, Tensor, None]:
         if model.training:
@@ -97,6 +100,8 @@ def make_forward(horizon: int, scale: float) -> Any:
             predictions, _ = model(inputs)
             return predictions, targets, None
         future = batch["future"]
+        whole = batch["whole"]  # past then future: one-step targets as in training
+        predictions, _ = model(whole[:, :-1])
         forecast = model.forecast(batch["past"], horizon)
         truth = future.numpy().astype(numpy.float64)
         count = truth.size
@@ -106,7 +111,7 @@ def make_forward(horizon: int, scale: float) -> Any:
 
         figures = {"forecast_mse": mse(forecast.numpy()), "last_value_mse": mse(batch["last_value"]),
                    "ar_mse": mse(batch["ar"])}
-        return Measured(forecast, figures), future, None
+        return Measured(predictions, figures), whole[:, 1:], None
 
     return forward
 
@@ -182,13 +187,16 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
     date_column="", date_format="", series="seasonal", length=3000, noise=0.1, past=48,
     horizon=24, stride=2, cell="lstm", hidden=48, layers=1, ar_order=12, val_fraction=0.15,
     test_fraction=0.15,
+    ranges={"series": ("seasonal", "ar"), "length": (10, 10_000_000), "noise": (0, 1000),
+            "past": (1, 10_000), "horizon": (1, 10_000), "stride": (1, 10_000), "cell": CELLS,
+            "hidden": (1, 4096), "layers": (1, 16), "ar_order": (1, 1000),
+            "val_fraction": Range(0, 1, high_open=True),
+            "test_fraction": Range(0, 1, low_open=True, high_open=True)},
 )
 def forecast(settings: Settings) -> Task:
-    if settings.cell not in CELLS:
-        raise SettingsError(f"forecast: cell must be one of {', '.join(CELLS)}, got {settings.cell!r}")
-    if settings.stride < 1 or settings.ar_order < 1 or settings.ar_order > settings.past:
-        raise SettingsError(f"forecast: need stride >= 1 and 1 <= ar_order <= past, got stride="
-                            f"{settings.stride}, ar_order={settings.ar_order}, past={settings.past}")
+    if settings.ar_order > settings.past:
+        raise SettingsError(f"forecast: need ar_order <= past, got ar_order={settings.ar_order}, "
+                            f"past={settings.past}")
     series = load_series(settings)
     try:
         windows = series.windows(settings.past, settings.horizon, settings.val_fraction,
@@ -211,7 +219,6 @@ def forecast(settings: Settings) -> Task:
     config = {"model": model.config, "past": settings.past, "horizon": settings.horizon,
               "normalizer": {"mean": windows.normalizer.mean, "std": windows.normalizer.std},
               "series": series.name, "length": len(series)}
-    epochs = settings.epochs or 1
     return Task(
         model=model,
         loss=unwrapped(F.mse_loss),
@@ -219,9 +226,10 @@ def forecast(settings: Settings) -> Task:
         val_data=eval_batches(windows.val, ar_fit, settings.horizon) if len(windows.val) else None,
         test_data=eval_batches(windows.test, ar_fit, settings.horizon),
         metrics=["loss", "forecast_mse", "last_value_mse", "ar_mse"],
-        monitor="loss",
+        monitor="forecast_mse",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),
+        make_scheduler=lambda optimizer, total_steps: CosineAnnealingLR(optimizer, T_max=total_steps),
+        scheduler_interval="step",
         forward=make_forward(settings.horizon, scale),
         callbacks=[ForecastFiles(series, windows, ar_fit, config)],
     )

@@ -3,6 +3,14 @@
 The order of a run's random draws is fixed — seed, then the recipe builds its data and model,
 then the trainer — so a resumed run rebuilds exactly the same data and then restores the
 generator state of its checkpoint.
+
+A schedule's horizon is the run's number of optimiser steps (:func:`total_steps`): the bound
+``steps``, or ``epochs`` × batches per epoch, whichever ends the run first. A time budget
+(char-lm's ``minutes``) or early stopping may end a run sooner; the horizon stays that bound,
+so the same settings give the same learning rates at every step on any machine. A resumed run
+keeps its horizon; one resumed with a larger ``--steps``/``--epochs`` decays over the new, longer
+horizon from the step it has reached (the learning rate is the new cosine's at that step). A
+completed run resumed without a longer bound is left as it is.
 """
 
 from __future__ import annotations
@@ -12,8 +20,10 @@ from typing import Any
 
 from .. import backend
 from ..train.atomic import WriteError
+from ..train.callbacks import Callback
 from ..train.run import RunFolder, default_run_path
 from ..train.trainer import FitResult, Trainer
+from ..untrusted import field, read_json_object
 from .registry import Recipe, Settings, SettingsError, Task, check_setting, get_recipe, resolve_settings
 
 # settings a resumed run may change: they bound or report the run, not what it computes
@@ -21,21 +31,59 @@ RESUME_OVERRIDABLE = {"epochs", "steps", "checkpoint_every", "keep_checkpoints",
                       "plots", "device", "data"}
 
 
+def saved_run(run: RunFolder, doing: str) -> tuple[Recipe, Settings]:
+    """The recipe and settings of a run folder's config.json, each value checked as a flag
+    would be; SettingsError naming the file and the field otherwise."""
+    try:
+        saved = run.read_config()
+    except (FileNotFoundError, ValueError) as error:
+        raise SettingsError(f"cannot {doing}: {error}") from None
+    source = run.config_path
+    try:
+        name = field(saved, "recipe", str, source=source)
+        values = field(saved, "settings", dict, source=source)
+    except ValueError as error:
+        raise SettingsError(f"cannot {doing}: {error}") from None
+    try:
+        recipe = get_recipe(name)
+    except SettingsError as error:
+        raise SettingsError(f"cannot {doing}: {source}: field 'recipe': {error}") from None
+    try:
+        settings = resolve_settings(recipe, {k: v for k, v in values.items() if k in recipe.defaults})
+    except SettingsError as error:
+        raise SettingsError(f"cannot {doing}: {source}: field 'settings': {error}") from None
+    return recipe, settings
+
+
+def completed_steps(run: RunFolder) -> int | None:
+    """The number of steps of a completed run (its summary.json says so), else None."""
+    if not run.summary_path.exists():
+        return None
+    try:
+        summary = read_json_object(run.summary_path, what="summary")
+        if field(summary, "status", str, source=run.summary_path) != "completed":
+            return None
+        return field(summary, "steps", int, source=run.summary_path, low=0)
+    except ValueError as error:
+        raise SettingsError(f"cannot resume: {error}") from None
+
+
+def extends(settings: Settings, saved: Settings) -> bool:
+    """Whether ``settings`` bound the run later than ``saved`` did: a larger ``steps`` or
+    ``epochs`` than the run was given (a bound the run did not have cannot lengthen it)."""
+    return any(settings[name] is not None and saved[name] is not None and settings[name] > saved[name]
+               for name in ("steps", "epochs"))
+
+
 def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any],
             out: str | None, resume: str | None) -> tuple[Recipe, Settings, RunFolder]:
     """Resolve the recipe, its settings and the run folder; SettingsError on any bad input."""
     if resume is not None:
         run = RunFolder(resume)
-        try:
-            saved = run.read_config()
-        except (FileNotFoundError, ValueError) as error:
-            raise SettingsError(f"cannot resume: {error}") from None
-        if recipe_name is not None and recipe_name != saved["recipe"]:
+        recipe, settings = saved_run(run, "resume")
+        if recipe_name is not None and recipe_name != recipe.name:
             raise SettingsError(f"cannot resume: {resume} is a run of recipe "
-                                f"{saved['recipe']!r}, not {recipe_name!r}")
-        recipe = get_recipe(saved["recipe"])
-        settings = resolve_settings(recipe, {k: v for k, v in saved["settings"].items()
-                                             if k in recipe.defaults})
+                                f"{recipe.name!r}, not {recipe_name!r}")
         for name, value in {**config, **flags}.items():
             value = check_setting(recipe, name, value)
             if value != settings[name] and name not in RESUME_OVERRIDABLE:
@@ -43,6 +91,8 @@ def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, An
                                     f"{settings[name]!r} (only {', '.join(sorted(RESUME_OVERRIDABLE))}"
                                     f" may change)")
             settings[name] = value
+        if settings.epochs is None and settings.steps is None:
+            raise SettingsError("cannot resume with neither epochs nor steps: the run would never end")
         return recipe, settings, run
     if recipe_name is None:
         raise SettingsError("train: name a recipe (see `nnscratch recipes`) or give --resume DIR")
@@ -55,8 +105,45 @@ def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, An
     return recipe, settings, run
 
 
+def total_steps(settings: Settings, train_data: Any) -> int:
+    """The number of optimiser steps the run will take: ``steps``, or ``epochs`` × batches per
+    epoch, whichever is smaller (of those given). A time budget is not counted: it may end
+    the run sooner, but the horizon of a schedule stays this bound."""
+    bounds = [] if settings.steps is None else [settings.steps]
+    if settings.epochs is not None:
+        try:
+            batches = len(train_data)
+        except TypeError:
+            if not bounds:
+                raise SettingsError("the training data has no length: bound the run with --steps N") from None
+            batches = None
+        if batches is not None:
+            bounds.append(settings.epochs * max(batches, 1))
+    return max(1, min(bounds))
+
+
+class ScheduleHorizon(Callback):
+    """Sets a resumed cosine schedule's horizon to the run's ``total_steps`` when the resume
+    changed it (a longer ``--steps``/``--epochs``); the learning rate becomes the new cosine's
+    at the step reached. Without a change it does nothing."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def on_fit_start(self, trainer: Any) -> None:
+        scheduler = trainer.scheduler
+        if scheduler is None or getattr(scheduler, "T_max", self.total) == self.total:
+            return
+        scheduler.T_max = self.total
+        for group, lr in zip(scheduler.optimizer.param_groups, scheduler._get_closed_form_lr()):
+            group["lr"] = lr
+        scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
+
+
 def build(recipe: Recipe, settings: Settings) -> tuple[Task, Any, Any]:
-    """Seed, build the recipe's task on its device; return ``(task, optimizer, scheduler)``."""
+    """Seed, build the recipe's task on its device; return ``(task, optimizer, scheduler)``.
+
+    The scheduler is made with the run's horizon (:func:`total_steps`)."""
     device = backend.device(settings.device)
     if device.type == "cuda" and not backend.cuda_is_available():
         raise SettingsError(f"device {settings.device!r}: no usable GPU (CuPy missing or no "
@@ -65,7 +152,12 @@ def build(recipe: Recipe, settings: Settings) -> tuple[Task, Any, Any]:
     task = recipe.build(settings)
     task.model.to(device)
     optimizer = task.make_optimizer(task.model.parameters())
-    scheduler = task.make_scheduler(optimizer) if task.make_scheduler is not None else None
+    scheduler = None
+    if task.make_scheduler is not None:
+        total = total_steps(settings, task.train_data)
+        scheduler = task.make_scheduler(optimizer, total)
+        if task.scheduler_interval == "step" and hasattr(scheduler, "T_max"):
+            task.callbacks = [*task.callbacks, ScheduleHorizon(total)]  # last: see Trainer's callbacks
     return task, optimizer, scheduler
 
 
@@ -86,9 +178,16 @@ def make_trainer(recipe: Recipe, settings: Settings, task: Task, optimizer: Any,
 
 def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any],
           out: str | None = None, resume: str | None = None, quiet: bool = False) -> int:
-    """``nnscratch train``: returns the exit code (0 completed or stopped, 1 failed)."""
+    """``nnscratch train``: returns the exit code: 0 completed (or already complete), 1 failed,
+    128 + N when signal N stopped it (130 for Ctrl-C, 143 for SIGTERM; the shell's convention),
+    so ``nnscratch train … && nnscratch evaluate …`` does not go on after an interrupted run."""
     recipe, settings, run = prepare(recipe_name, flags, config, out, resume)
+    done = completed_steps(run) if resume is not None else None
+    if done is not None and not extends(settings, saved_run(run, "resume")[1]):
+        return _already_complete(run, done)
     task, optimizer, scheduler = build(recipe, settings)
+    if done is not None and total_steps(settings, task.train_data) <= done:
+        return _already_complete(run, done)
     try:
         run.create()
         if resume is None:
@@ -99,7 +198,18 @@ def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any]
                            "off" if quiet else "auto")
     result = trainer.fit(resume=resume is not None)
     report(result, run, quiet)
-    return 1 if result.status == "failed" else 0
+    if result.status == "failed":
+        return 1
+    signal_number = getattr(result, "signal", None)  # the signal that stopped the run, if any
+    if result.status == "stopped" and signal_number is not None:
+        return 128 + int(signal_number)
+    return 0
+
+
+def _already_complete(run: RunFolder, steps: int) -> int:
+    print(f"{run.path} is complete ({steps} steps); nothing to do (give a larger --steps or "
+          f"--epochs to train further)", flush=True)
+    return 0
 
 
 def report(result: FitResult, run: RunFolder, quiet: bool) -> None:
@@ -122,15 +232,16 @@ def evaluate(run_dir: str) -> dict[str, float]:
     """Rebuild a run's recipe, load its final weights (or newest valid checkpoint), and
     return the metrics on its test data (validation data when it has no test set)."""
     run = RunFolder(run_dir)
-    try:
-        saved = run.read_config()
-    except (FileNotFoundError, ValueError) as error:
-        raise SettingsError(f"cannot evaluate: {error}") from None
-    recipe = get_recipe(saved["recipe"])
-    settings = resolve_settings(recipe, {k: v for k, v in saved["settings"].items()
-                                         if k in recipe.defaults})
+    recipe, settings = saved_run(run, "evaluate")
     task, _, _ = build(recipe, settings)
-    task.model.load_state_dict(_final_weights(run, settings.device))
+    weights = _final_weights(run, settings.device)
+    try:
+        task.model.load_state_dict(weights)
+    except (RuntimeError, KeyError, ValueError, TypeError) as error:
+        problems = " ".join(str(error).split())
+        source = run.model_path if run.model_path.exists() else f"the newest checkpoint of {run.path}"
+        raise SettingsError(f"cannot evaluate: the weights of {source} do not fit the model of "
+                            f"{run.config_path} ({problems})") from None
     trainer = make_trainer(recipe, settings, task, None, None, None, "off")
     data = task.test_data if task.test_data is not None else task.val_data
     if data is None:

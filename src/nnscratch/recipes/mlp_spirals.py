@@ -24,6 +24,8 @@ from .registry import Settings, Task, recipe
     epochs=40, batch_size=32, lr=0.01, log_every=10, clip_grad_norm=5.0,
     early_stopping_patience=12, hidden=64, train_size=2000, val_size=500, test_size=1000,
     noise=0.02,
+    ranges={"hidden": (1, 8192), "train_size": (1, 1_000_000), "val_size": (1, 100_000),
+            "test_size": (1, 100_000), "noise": (0, 10)},
 )
 def mlp_spirals(settings: Settings) -> Task:
     sizes = (settings.train_size, settings.val_size, settings.test_size)
@@ -46,5 +48,5 @@ def mlp_spirals(settings: Settings) -> Task:
         metrics=["loss", "accuracy"],
         monitor="loss",
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: ReduceLROnPlateau(optimizer, factor=0.5, patience=4),
+        make_scheduler=lambda optimizer, total_steps: ReduceLROnPlateau(optimizer, factor=0.5, patience=4),
     )

@@ -3,14 +3,19 @@
 Images (generated shapes, or MNIST with ``--data DIR``; see image_data.py) are binarised at 0.5
 and the RBM is trained by CD-k (``method = "cd"``) or persistent CD (``"pcd"``, ``chains``
 persistent Gibbs chains) through its free-energy surrogate (models/rbm.py), with SGD and
-momentum. The logged ``loss`` is that surrogate, mean F(data) − mean F(negative sample): it is
-not a likelihood and hovers near zero. What to watch instead (validation every epoch, test at
-the end; all in ``summary.json``'s ``final``):
+momentum. The logged ``loss`` is that surrogate, the free-energy gap mean F(data) − mean
+F(negative sample) in nats: it is not a likelihood, it is negative while the model's samples
+are less probable than the data and it rises towards zero as they become alike (on validation
+and test it is the gap against a CD-1 sample drawn from a fixed seed, so the same weights give
+the same figure whenever they are evaluated). What to watch instead (validation every epoch,
+test at the end; all in ``summary.json``'s ``final``):
 
     reconstruction_mse   mean squared error of the mean-field round trip v → p(h|v) → p(v|h)
     pseudo_likelihood    exact mean log pseudo-likelihood Σ_i log p(v_i | v_−i) per image (nats)
-    feature_accuracy     test accuracy of softmax regression on the hidden probabilities p(h|v)
-    pixel_accuracy       the same classifier on the raw binary pixels (test only)
+    feature_accuracy     accuracy of softmax regression on the hidden probabilities p(h|v),
+                         trained on ``probe_size`` training images and scored on the validation
+                         images (every epoch) or the test images (at the end)
+    pixel_accuracy       the same classifier on the raw binary pixels
 
 The run folder gets ``filters.png`` (the weights of hidden units as images) and
 ``samples.png`` (Gibbs chains started at test images, a row every few hundred steps).
@@ -18,6 +23,8 @@ The run folder gets ``filters.png`` (the weights of hidden units as images) and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +40,10 @@ from .image_data import IMAGE_SIZE, load_image_data
 from .image_grid import save_image_grid
 from .linear_probe import FeatureProbe
 from .measured import Measured, register_figures, unwrapped
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 500
+EVAL_SEED = 20_240_901  # the seed of the evaluation's negative samples (any fixed number)
 FILTERS_FILE, SAMPLES_FILE = "filters.png", "samples.png"
 register_figures(["reconstruction_mse"], higher_is_better=False)
 register_figures(["pseudo_likelihood", "feature_accuracy", "pixel_accuracy"], higher_is_better=True)
@@ -58,10 +66,23 @@ def hidden_features(model: RBM) -> Any:
 
 
 def eval_batches(images: numpy.ndarray, probe: FeatureProbe | None) -> list[dict]:
-    """Batches of binary images; the first carries the probe (measured once per evaluation)."""
+    """Batches of binary images; the first carries the probe (measured once per evaluation),
+    each the seed of its negative sample."""
     return [{"images": Tensor._make(images[start:start + EVAL_BATCH]),
-             "probe": probe if start == 0 else None}
+             "probe": probe if start == 0 else None, "seed": EVAL_SEED + start}
             for start in range(0, len(images), EVAL_BATCH)]
+
+
+@contextmanager
+def fixed_draws(seed: int) -> Iterator[None]:
+    """Random draws inside come from the library's generator seeded with ``seed``; afterwards
+    it is back where it was, so an evaluation neither depends on nor moves training's draws."""
+    state = backend.get_rng_state()
+    backend.manual_seed(seed)
+    try:
+        yield
+    finally:
+        backend.set_rng_state(state)
 
 
 def make_forward(k: int, persistent: bool) -> Any:
@@ -74,7 +95,9 @@ def make_forward(k: int, persistent: bool) -> Any:
             gap = model.free_energy_gap(v, model.negative_sample(v, k, persistent))
             return gap, v, None
         v = batch["images"]
-        gap = model.free_energy_gap(v, model.negative_sample(v, 1))
+        with fixed_draws(batch["seed"]):
+            negative = model.negative_sample(v, 1)
+        gap = model.free_energy_gap(v, negative)
         count = v.shape[0]
         figures = {"reconstruction_mse": (model.reconstruction_error(v), count),
                    "pseudo_likelihood": (float(model.pseudo_likelihood(v).mean()), count)}
@@ -87,11 +110,20 @@ def make_forward(k: int, persistent: bool) -> Any:
     return forward
 
 
+LOSS_MEANING = ("rbm: 'loss' is the free-energy gap F(data) - F(model sample) in nats per image, "
+                "not a likelihood (it tends to 0 as the samples come to look like the data); "
+                "pseudo_likelihood measures the fit")
+
+
 class RBMFigures(Callback):
-    """Draws filters.png and samples.png when the run completes."""
+    """Says what the logged loss is when the run starts; draws filters.png and samples.png
+    when it completes."""
 
     def __init__(self, test_images: numpy.ndarray, sample_steps: int, description: str) -> None:
         self.test_images, self.sample_steps, self.description = test_images, sample_steps, description
+
+    def on_fit_start(self, trainer: Any) -> None:
+        trainer.progress.message(LOSS_MEANING)
 
     def on_fit_end(self, trainer: Any, status: str) -> None:
         if trainer.run is None or status != "completed":
@@ -126,26 +158,28 @@ def draw_rbm_figures(model: RBM, test_images: numpy.ndarray, sample_steps: int, 
 @recipe(
     "rbm",
     "Bernoulli-Bernoulli RBM (CD-k or persistent CD) on binarised generated shapes or MNIST "
-    "(--data DIR); filters, Gibbs samples, and a linear probe of its features against raw pixels",
+    "(--data DIR); filters, Gibbs samples, and a linear probe of its features against raw pixels; "
+    "its loss is the free-energy gap F(data) - F(sample) (nats, not a likelihood: watch "
+    "pseudo_likelihood)",
     epochs=8, batch_size=32, lr=0.05, log_every=50, momentum=0.5, weight_decay=1e-4,
     hidden=256, k=1, method="cd", chains=100, train_size=6000, val_size=500, test_size=2000,
     probe_size=3000, sample_steps=700, data="", fashion=False,
+    ranges={"momentum": Range(0, 1, high_open=True), "weight_decay": (0, 1), "hidden": (1, 8192),
+            "k": (1, 1000), "method": ("cd", "pcd"), "chains": (1, 100_000),
+            "train_size": (0, 1_000_000), "val_size": (0, 100_000), "test_size": (0, 100_000),
+            "probe_size": (1, 100_000), "sample_steps": (1, 100_000)},
 )
 def rbm(settings: Settings) -> Task:
-    if settings.method not in ("cd", "pcd"):
-        raise SettingsError(f"rbm: method must be 'cd' or 'pcd', got {settings.method!r}")
-    if settings.k < 1 or settings.hidden < 1 or settings.chains < 1 or settings.probe_size < 1:
-        raise SettingsError(f"rbm: k, hidden, chains and probe_size must be >= 1, got k={settings.k}, "
-                            f"hidden={settings.hidden}, chains={settings.chains}, "
-                            f"probe_size={settings.probe_size}")
     data = load_image_data(settings, "rbm")
     train, test = binarize(data.train_images), binarize(data.test_images)
     if not 0 <= settings.val_size < len(train):
         raise SettingsError(f"rbm: val_size must be in [0, {len(train)}), got {settings.val_size}")
-    val, train_labels = train[:settings.val_size], data.train_labels[settings.val_size:]
-    train = train[settings.val_size:]
+    val, val_labels = train[:settings.val_size], data.train_labels[:settings.val_size]
+    train, train_labels = train[settings.val_size:], data.train_labels[settings.val_size:]
     probe_rows = slice(0, settings.probe_size)
     probe = FeatureProbe(train[probe_rows], train_labels[probe_rows], test, data.test_labels)
+    # validation measures the probes too (on the validation images): no NaN every epoch
+    val_probe = FeatureProbe(train[probe_rows], train_labels[probe_rows], val, val_labels)
     persistent = settings.method == "pcd"
     model = RBM(train.shape[1], settings.hidden, persistent_chains=settings.chains if persistent else 0)
     # b_i = log(p_i / (1 − p_i)) from the training pixels' frequencies (Hinton's guide, §8.1)
@@ -156,7 +190,7 @@ def rbm(settings: Settings) -> Task:
         loss=unwrapped(lambda gap, target: gap),
         train_data=DataLoader(TensorDataset(Tensor._make(train), Tensor._make(train_labels)),
                               batch_size=settings.batch_size, shuffle=True),
-        val_data=eval_batches(val, None) if len(val) else None,
+        val_data=eval_batches(val, val_probe) if len(val) else None,
         test_data=eval_batches(test, probe),
         metrics=["loss", "reconstruction_mse", "pseudo_likelihood", "feature_accuracy",
                  "pixel_accuracy"],

@@ -1,0 +1,212 @@
+"""launch.py: a schedule's horizon is the run's number of optimiser steps, a completed run is
+left alone by --resume, a signal's exit status, and evaluate of a crafted run folder."""
+
+import hashlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from small_runs import SMALL, as_set_flags, small_settings
+
+from cli_checks import assert_usage_error
+from nnscratch.recipes.launch import build, total_steps
+from nnscratch.recipes.registry import Settings, all_recipes, get_recipe, resolve_settings
+
+# the recipes the issue found with a cosine schedule sized in epochs
+COSINE = {"cnn-shapes", "cnn-mnist", "cnn-cifar10", "caption-shapes", "autoencoder", "seq2seq",
+          "seq2seq-dates", "forecast"}
+ENVIRONMENT = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+
+def cli(*args, cwd, env=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "nnscratch", *map(str, args)], cwd=cwd,
+                          env={**ENVIRONMENT, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def built(recipe_name, folder, **bounds):
+    found = get_recipe(recipe_name)
+    settings = resolve_settings(found, small_settings(recipe_name, folder), bounds)
+    return settings, build(found, settings)
+
+
+def test_total_steps_is_the_bound_that_ends_the_run_first():
+    batches = list(range(7))  # 7 batches per epoch
+    assert total_steps(Settings(steps=20, epochs=None), batches) == 20
+    assert total_steps(Settings(steps=None, epochs=3), batches) == 21
+    assert total_steps(Settings(steps=20, epochs=2), batches) == 14
+    assert total_steps(Settings(steps=10, epochs=2), batches) == 10
+    assert total_steps(Settings(steps=5, epochs=2), iter(batches)) == 5  # no length: steps bound
+
+
+@pytest.mark.parametrize("recipe_name", sorted(SMALL))
+def test_a_cosine_decays_over_the_runs_optimiser_steps(recipe_name, tmp_path):
+    steps = 7
+    settings, (task, optimizer, scheduler) = built(recipe_name, tmp_path, steps=steps)
+    if recipe_name not in COSINE:
+        assert scheduler is None or not hasattr(scheduler, "T_max")
+        return
+    assert task.scheduler_interval == "step" and scheduler.T_max == steps
+    base = settings.lr
+    used = []
+    for _ in range(steps):  # as the trainer does: the step uses the lr, then the schedule steps
+        used.append(optimizer.param_groups[0]["lr"])
+        scheduler.step()
+    # the closed form of cosine annealing over `steps` steps (SGDR without restarts)
+    expected = [base * (1 + math.cos(math.pi * k / steps)) / 2 for k in range(steps)]
+    assert used == pytest.approx(expected, rel=1e-9)
+    assert all(lr > 0 for lr in used) and all(a > b for a, b in zip(used, used[1:]))
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)  # the end of the run
+
+    # --epochs E sizes the same schedule as --steps E × batches per epoch
+    _, (task, _, by_epochs) = built(recipe_name, tmp_path, epochs=2)
+    assert by_epochs.T_max == 2 * len(task.train_data)
+
+
+def test_every_cosine_recipe_is_covered():
+    found = {name for name in SMALL if name in all_recipes()}
+    assert COSINE <= found
+
+
+def snapshot(folder):
+    """Every file under ``folder`` with its size, mtime and SHA-256."""
+    return {str(path.relative_to(folder)): (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+            for path in sorted(folder.rglob("*")) if path.is_file()} | \
+        {str(path.relative_to(folder)) + "/": None for path in folder.rglob("*") if path.is_dir()}
+
+
+def train_small(recipe_name, cwd, *flags, env=None):
+    settings = small_settings(recipe_name, cwd)
+    return cli("train", recipe_name, "--out", "run", "--quiet", *flags, *as_set_flags(settings), cwd=cwd,
+               env=env)
+
+
+def summary(run):
+    return json.loads((run / "summary.json").read_text())
+
+
+def test_resuming_a_completed_run_changes_nothing(tmp_path):
+    # mlp-spirals with early stopping after the first bad epoch: the run completes before its bound
+    first = train_small("mlp-spirals", tmp_path, "--epochs", 6, "--set", "early_stopping_patience=1",
+                        "--set", "lr=0.5")
+    assert first.returncode == 0, first.stderr
+    run = tmp_path / "run"
+    assert summary(run)["status"] == "completed"
+    before = snapshot(run)
+    again = cli("train", "--resume", "run", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == "" and len(again.stdout.strip().splitlines()) == 1
+    assert "complete" in again.stdout and str(summary(run)["steps"]) in again.stdout
+    assert snapshot(run) == before
+    # the same bounds given again, or a bound the run did not have, do not lengthen it
+    same = cli("train", "--resume", "run", "--epochs", 6, "--steps", 100000, cwd=tmp_path)
+    assert same.returncode == 0 and "complete" in same.stdout and snapshot(run) == before
+
+
+def test_a_completed_run_continues_with_a_longer_bound(tmp_path):
+    first = train_small("cnn-shapes", tmp_path, "--steps", 4, "--set", "log_every=1")
+    assert first.returncode == 0, first.stderr
+    run = tmp_path / "run"
+    before = snapshot(run)
+    short = cli("train", "--resume", "run", "--steps", 4, cwd=tmp_path)
+    assert short.returncode == 0 and "complete" in short.stdout and snapshot(run) == before
+    longer = cli("train", "--resume", "run", "--steps", 10, "--quiet", cwd=tmp_path)
+    assert longer.returncode == 0, longer.stderr
+    assert summary(run)["steps"] == 10
+    # the schedule is stretched over the new horizon from step 4 on: the lr logged after
+    # step k (the next step's) is the cosine over 10 steps at k
+    lrs = {r["step"]: r["lr"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+           if r["split"] == "train"}
+    base = json.loads((run / "config.json").read_text())["settings"]["lr"]
+    for step in range(5, 11):
+        assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 10)) / 2, abs=1e-12)
+    for step in range(1, 4):  # the first session's steps, over its 4-step horizon
+        assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 4)) / 2, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_ends_the_run_with_128_plus_its_number(tmp_path, name):
+    result = train_small("mlp-spirals", tmp_path, "--steps", 50,
+                         env={"NNSCRATCH_TEST_SIGNAL_AT_STEP": f"5:{name}"})
+    number = int(getattr(signal, name))
+    assert result.returncode == 128 + number, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and "--resume" in result.stderr
+    assert summary(tmp_path / "run")["status"] == "stopped"
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("evaluated")
+    result = train_small("mlp-spirals", cwd, "--steps", 3)
+    assert result.returncode == 0, result.stderr
+    return cwd / "run"
+
+
+def crafted(finished_run, tmp_path, edit):
+    folder = tmp_path / "crafted"
+    folder.mkdir()
+    for path in finished_run.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    config = json.loads((finished_run / "config.json").read_text())
+    edit(config, folder)
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def set_setting(name, value):
+    def edit(config, folder):
+        config["settings"][name] = value
+    return edit
+
+
+def set_field(name, value):
+    def edit(config, folder):
+        config[name] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit, words", [
+    (set_field("recipe", ["mlp-spirals"]), ["config.json", "'recipe'"]),
+    (set_field("recipe", "no-such-recipe"), ["config.json", "'recipe'", "no-such-recipe"]),
+    (set_field("settings", []), ["config.json", "'settings'"]),
+    (set_setting("hidden", "wide"), ["config.json", "'hidden'"]),
+    (set_setting("hidden", 10**9), ["config.json", "'hidden'"]),
+    (set_setting("hidden", -3), ["config.json", "'hidden'"]),
+    (set_setting("lr", None), ["config.json", "'lr'"]),
+    (set_setting("batch_size", [1]), ["config.json", "'batch_size'"]),
+    (set_setting("steps", None), ["config.json", "epochs", "steps"]),  # epochs is None too
+], ids=["recipe-list", "recipe-unknown", "settings-list", "type", "huge", "negative", "none", "list",
+        "unbounded"])
+def test_evaluate_of_a_crafted_config_is_one_line(finished_run, tmp_path, edit, words):
+    folder = crafted(finished_run, tmp_path, edit)
+    assert_usage_error(cli("evaluate", folder, cwd=tmp_path), *words)
+
+
+def test_evaluate_of_weights_that_do_not_fit_is_one_line(finished_run, tmp_path):
+    import nnscratch as ns
+
+    for change in ("missing", "shape"):
+        folder = tmp_path / change
+        folder.mkdir()
+        for path in finished_run.iterdir():
+            if path.is_file():
+                (folder / path.name).write_bytes(path.read_bytes())
+        weights = ns.load(folder / "model.safetensors")
+        name = sorted(weights)[0]
+        if change == "missing":
+            del weights[name]
+        else:
+            weights[name] = ns.zeros(3, 3)
+        (folder / "model.safetensors").unlink()
+        ns.save(weights, folder / "model.safetensors")
+        # record the new file's digest, so what is tested is the fit, not the digest
+        data = (folder / "model.safetensors").read_bytes()
+        record = json.loads((folder / "summary.json").read_text())
+        record["model"].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+        (folder / "summary.json").write_text(json.dumps(record))
+        assert_usage_error(cli("evaluate", folder, cwd=tmp_path), "model", name)
