@@ -67,10 +67,11 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
         raise FileNotFoundError(f"{what} {path} does not exist") from None
     except OSError as error:
         raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):  # checked before fdopen, which refuses a folder itself
+        os.close(descriptor)
+        raise UntrustedFileError(f"{what} {path} is not a regular file ({_kind_of(info.st_mode)})")
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise UntrustedFileError(f"{what} {path} is not a regular file ({_kind_of(info.st_mode)})")
         if info.st_size > max_bytes:
             raise UntrustedFileError(f"{what} {path} has {info.st_size} bytes, more than the "
                                      f"{max_bytes} such a file may hold")

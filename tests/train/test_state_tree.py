@@ -60,3 +60,26 @@ def test_a_missing_array_is_reported():
     skeleton, _ = flatten({"w": np.zeros(2)})
     with pytest.raises(ValueError, match="'w'"):
         unflatten(skeleton, {})
+
+
+@pytest.mark.parametrize("skeleton, fault", [
+    ({"a": {"__array__": "a", "kind": "array"}, "b": {"__array__": "a", "kind": "array"}},
+     "named twice"),
+    ({"a": {"__array__": "a", "kind": "array"}}, "never names: b"),
+    ({"a": {"__array__": "a", "kind": "scalar"}, "b": {"__array__": "b", "kind": "array"}},
+     "shape"),
+    ({"a": {"__items__": [[{"__array__": "a", "kind": "array"}, 1]]},
+      "b": {"__array__": "b", "kind": "array"}}, "key of type"),
+])
+def test_unflatten_refuses_a_skeleton_that_does_not_fit_the_arrays(skeleton, fault):
+    arrays = {"a": np.zeros(2), "b": np.ones(1)}
+    with pytest.raises(ValueError, match=fault):
+        unflatten(skeleton, arrays)
+
+
+def test_unflatten_of_a_deep_skeleton_is_a_value_error():
+    skeleton = []
+    for _ in range(5000):
+        skeleton = [skeleton]
+    with pytest.raises(ValueError, match="nests too deeply"):
+        unflatten(skeleton, {})
