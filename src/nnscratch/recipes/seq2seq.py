@@ -5,13 +5,15 @@ English and Korean (:class:`~nnscratch.datasets.DateTranslation`) as ISO dates, 
 character, and is measured by exact match on held-out dates never seen in training.
 ``seq2seq --data FILE.tsv`` trains on any parallel corpus of ``source<TAB>target`` lines (a
 Tatoeba pair file, say) split at random into training, validation and test pairs, and reports
-corpus BLEU (0–100, sacrebleu's definition) on the test pairs.
+corpus BLEU (0–100, computed by sacrebleu) on the test pairs.
 
 Both evaluate by decoding: validation with greedy search every epoch, the test set at the end
 with the run's decoding (greedy, or beam search with ``beam_size`` > 1). ``summary.json``'s
 ``final`` holds ``loss`` (teacher-forced cross-entropy per target token), ``exact_match`` (a
-fraction) and ``bleu``. The run folder gets the vocabularies, ``seq2seq.json`` and attention
-heat-maps (see translate.py), and ``nnscratch translate RUN_DIR "…"`` uses them.
+fraction) and BLEU: ``bleu`` over words (13a tokens) for ``level=word``, ``bleu_char`` over
+characters for ``level=char`` and for seq2seq-dates (word-level BLEU-4 of one-word answers is
+always 0, however good they are). The run folder gets the vocabularies, ``seq2seq.json`` and
+attention heat-maps (see translate.py), and ``nnscratch translate RUN_DIR "…"`` uses them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
-from ..train import bleu  # noqa: F401 - registers the metrics "bleu" and "exact_match"
+from ..train import bleu  # noqa: F401 - registers "bleu", "bleu_char" and "exact_match"
 from .registry import Settings, SettingsError, Task, recipe
 from .translate import TranslationFiles
 
@@ -219,7 +221,7 @@ def seq2seq_dates(settings: Settings) -> Task:
         first_of_format.setdefault(name, index)
     shown = sorted(first_of_format.values())[:settings.heatmaps]
     return translation_task(settings, splits["train"], train, val, test, max_length=12,
-                            metrics=["loss", "exact_match", "bleu"], monitor="exact_match",
+                            metrics=["loss", "exact_match", "bleu_char"], monitor="exact_match",
                             heatmap_examples=[splits["test"].source_text(k) for k in shown])
 
 
@@ -265,8 +267,10 @@ def seq2seq_corpus(settings: Settings) -> Task:
     train_indices = order[n_test + n_val:]
     corpus.build_vocabs(train_indices, min_freq=settings.min_freq,
                         max_size=settings.max_vocab or None)
+    # word-level BLEU-4 of one-word answers is 0 however good they are: characters instead
+    bleu_metric = "bleu_char" if settings.level == "char" else "bleu"
     return translation_task(
         settings, corpus, PairExamples(corpus, train_indices), PairExamples(corpus, val_indices),
         PairExamples(corpus, test_indices), max_length=settings.max_length + 2,
-        metrics=["loss", "bleu", "exact_match"], monitor="bleu",
+        metrics=["loss", bleu_metric, "exact_match"], monitor=bleu_metric,
         heatmap_examples=[corpus.source_text(int(k)) for k in test_indices[:settings.heatmaps]])

@@ -14,9 +14,9 @@ so that ``nnscratch translate`` rebuilds the model with nothing but the run fold
 from __future__ import annotations
 
 import argparse
-import json
+import datetime
+import re
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,23 +24,48 @@ from typing import Any
 from ..cli import UsageError, command
 from ..train.atomic import atomic_save_figure
 from ..train.callbacks import Callback
+from ..untrusted import UntrustedFileError
+from .run_files import (
+    check_shapes,
+    json_bytes,
+    load_weights,
+    read_description,
+    read_vocab,
+    run_weights,
+    seq2seq_description,
+    seq2seq_shapes,
+    write_once,
+)
 
 CONFIG_FILE, SOURCE_VOCAB_FILE, TARGET_VOCAB_FILE = "seq2seq.json", "source_vocab.json", "target_vocab.json"
 ATTENTION_FOLDER = "attention"
-# fonts with Hangul glyphs, tried before matplotlib's default when installed
-_CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Malgun Gothic",
-              "Apple SD Gothic Neo", "UnDotum", "Baekmuk Gulim")
+#: the characters a seq2seq-dates model writes (after the special tokens)
+DATE_OUTPUT_ALPHABET = frozenset("0123456789-")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_formats_summary() -> str:
+    """What a seq2seq-dates model was trained on: every format (as 3 September 2021 is written
+    in it) and the range of dates, from datasets/dates.py."""
+    from ..datasets.dates import FIRST_DAY, FORMATS, LAST_DAY
+
+    example = datetime.date(2021, 9, 3)
+    written = "; ".join(dict.fromkeys(write(example) for write in FORMATS.values()))
+    return (f"seq2seq-dates models read dates from {FIRST_DAY.isoformat()} to "
+            f"{LAST_DAY.isoformat()} (years {FIRST_DAY.year}-{LAST_DAY.year}; two-digit years "
+            f"69-99 are 19xx, 00-68 are 20xx; numeric dates are day first), in English and "
+            f"Korean, written like: {written} (in any letter case). Anything else gives an "
+            f"unreliable answer.")
 
 
 def save_translation_files(directory: str | Path, config: dict[str, Any], source_vocab: Any,
                            target_vocab: Any) -> None:
-    """Write seq2seq.json and the two vocabularies into ``directory``."""
-    from ..train.atomic import atomic_write_json
-
+    """Write seq2seq.json and the two vocabularies into ``directory``, atomically, each only
+    when it differs from the file there (a resumed run leaves them as they are)."""
     directory = Path(directory)
-    atomic_write_json(directory / CONFIG_FILE, config)
-    source_vocab.save(directory / SOURCE_VOCAB_FILE)
-    target_vocab.save(directory / TARGET_VOCAB_FILE)
+    write_once(directory / CONFIG_FILE, json_bytes(config))
+    write_once(directory / SOURCE_VOCAB_FILE, source_vocab.dumps().encode("utf-8"))
+    write_once(directory / TARGET_VOCAB_FILE, target_vocab.dumps().encode("utf-8"))
 
 
 class Translator:
@@ -62,9 +87,10 @@ class Translator:
 
         beam_size = self.beam_size if beam_size is None else beam_size
         tokens = [self.source_tokenizer.tokenize(text) for text in texts]
-        empty = [i + 1 for i, t in enumerate(tokens) if not t]
+        empty = [i + 1 for i, (text, t) in enumerate(zip(texts, tokens)) if not t or not text.strip()]
         if empty:
-            raise ValueError(f"translate: text {empty[0]} is empty")
+            raise ValueError(f"Translator.translate: text {empty[0]} of {len(texts)} is empty "
+                             f"or only spaces; there is nothing to translate")
         longest = max(len(t) for t in tokens)
         ids = numpy.full((len(tokens), longest), self.source_vocab.pad_index, dtype=numpy.int64)
         for row, sentence in enumerate(tokens):
@@ -80,36 +106,73 @@ class Translator:
         return [(decode_tokens(h.tokens, self.target_vocab, self.target_tokenizer), h, t)
                 for h, t in zip(hypotheses, tokens)]
 
+    def unseen(self, texts: Sequence[str]) -> list[str]:
+        """The tokens (characters or words) of ``texts`` that are not in the source
+        vocabulary, each once, in order of appearance: the model reads them all as <unk>."""
+        found = (token for text in texts for token in self.source_tokenizer.tokenize(text)
+                 if token not in self.source_vocab)
+        return list(dict.fromkeys(found))
+
+    @property
+    def writes_dates(self) -> bool:
+        """True for a seq2seq-dates model: its outputs are ISO dates."""
+        vocab = self.target_vocab
+        return set(vocab.itos[len(vocab.specials):]) == DATE_OUTPUT_ALPHABET
+
+
+def is_iso_date(text: str) -> bool:
+    """True when ``text`` is a real calendar date written YYYY-MM-DD ("2020-22-12" is not)."""
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
 
 def load_translator(run_dir: str | Path, device: str = "cpu") -> Translator:
-    """The model of a seq2seq run folder (final weights, or its newest valid checkpoint)."""
+    """The model of a seq2seq run folder (final weights, or its newest valid checkpoint).
+
+    ``seq2seq.json``, both vocabularies and the weights are checked against each other before
+    the model is built (run_files.py); any fault is one ValueError naming the file and field."""
     from .. import backend
     from ..datasets.parallel import make_tokenizer
-    from ..datasets.vocab import Vocab
     from ..models.seq2seq import Seq2Seq
     from ..train.run import RunFolder
 
     run = RunFolder(run_dir)
+    if not run.path.is_dir():
+        raise FileNotFoundError(f"run folder {run.path} does not exist" if not run.path.exists()
+                                else f"{run.path} is not a folder")
     config_path = run.path / CONFIG_FILE
-    if not config_path.exists():
+    if not config_path.exists() and not config_path.is_symlink():
         raise FileNotFoundError(f"{run.path} is not a seq2seq run folder (no {CONFIG_FILE})")
+    config = seq2seq_description(read_description(config_path, "seq2seq description"), config_path)
+    arguments = config["model"]
+    source_vocab = read_vocab(run.path / SOURCE_VOCAB_FILE, size=arguments["source_vocab_size"],
+                              source=config_path, size_field="model.source_vocab_size")
+    target_vocab = read_vocab(run.path / TARGET_VOCAB_FILE, size=arguments["target_vocab_size"],
+                              source=config_path, size_field="model.target_vocab_size")
+    for key, vocab_file, index in (("pad_index", SOURCE_VOCAB_FILE, source_vocab.pad_index),
+                                   ("pad_index", TARGET_VOCAB_FILE, target_vocab.pad_index),
+                                   ("bos_index", TARGET_VOCAB_FILE, target_vocab.bos_index),
+                                   ("eos_index", TARGET_VOCAB_FILE, target_vocab.eos_index)):
+        if arguments[key] != index:
+            raise UntrustedFileError(f"{config_path}: field 'model.{key}' is {arguments[key]} but "
+                                     f"{run.path / vocab_file} has that token at {index}")
+    weights, source = run_weights(run, backend.CPU)
+    check_shapes(weights, seq2seq_shapes(arguments), description=config_path,
+                 weights_source=source)
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        model = Seq2Seq(**config["model"])
-        tokenizers = [make_tokenizer(config[side]["level"], config[side]["lowercase"])
-                      for side in ("source_tokenizer", "target_tokenizer")]
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{config_path} is not a valid seq2seq description ({error})") from None
-    source_vocab = Vocab.load(run.path / SOURCE_VOCAB_FILE)
-    target_vocab = Vocab.load(run.path / TARGET_VOCAB_FILE)
-    weights = run.final_weights(backend.CPU)
-    model.load_state_dict(weights)
+        model = Seq2Seq(**arguments)
+    except ValueError as error:  # an attention kind it does not know, …
+        raise UntrustedFileError(f"{config_path}: {error}") from None
+    load_weights(model, weights, source)
     model.to(device).eval()
-    decoding = config.get("decoding", {})
-    return Translator(model, source_vocab, target_vocab, *tokenizers,
-                      beam_size=decoding.get("beam_size", 1),
-                      length_penalty=decoding.get("length_penalty", 1.0),
-                      max_length=decoding.get("max_length", 50))
+    tokenizers = [make_tokenizer(config[side]["level"], config[side]["lowercase"])
+                  for side in ("source_tokenizer", "target_tokenizer")]
+    return Translator(model, source_vocab, target_vocab, *tokenizers, **config["decoding"])
 
 
 # ---------------------------------------------------------------------------- heat-maps
@@ -121,10 +184,8 @@ def plot_attention(weights: Any, source_tokens: Sequence[str], output_tokens: Se
 
     matplotlib.use("Agg")  # headless
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    families = [name for name in _CJK_FONTS if name in installed] + ["DejaVu Sans"]
+    from ..viz.fonts import hangul_rc
 
     def label(token: str) -> str:
         return "␣" if token == " " else token
@@ -132,8 +193,7 @@ def plot_attention(weights: Any, source_tokens: Sequence[str], output_tokens: Se
     rows, columns = len(output_tokens), len(source_tokens)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings(), matplotlib.rc_context({"font.family": families}):
-        warnings.simplefilter("ignore")  # a glyph missing from every installed font
+    with matplotlib.rc_context(hangul_rc()):
         figure, axes = plt.subplots(figsize=(max(4.0, 0.32 * columns + 2.0),
                                              max(3.0, 0.32 * rows + 1.5)), dpi=100)
         image = axes.imshow(weights[:rows, :columns], cmap="viridis", vmin=0.0, vmax=1.0,
@@ -200,6 +260,11 @@ class TranslationFiles(Callback):
 
 # ---------------------------------------------------------------------------- the command
 def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Translate sentences with a trained seq2seq or seq2seq-dates run. "
+                          "Characters or words the model never saw in training are named in a "
+                          "warning (the model reads them as <unk>). " + date_formats_summary()
+                          + " An output of a date model that is not a real YYYY-MM-DD date is "
+                          "flagged in a warning.")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of seq2seq or "
                         "seq2seq-dates")
     parser.add_argument("text", nargs="*", metavar="TEXT",
@@ -211,6 +276,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", metavar="cpu|cuda", help="where to run")
 
 
+def _warn(text: str) -> None:
+    print(f"nnscratch translate: warning: {text}", file=sys.stderr, flush=True)
+
+
 @command("translate", "translate sentences with a trained seq2seq run", _configure)
 def translate_command(args: argparse.Namespace) -> int:
     if args.beam is not None and args.beam < 1:
@@ -218,13 +287,30 @@ def translate_command(args: argparse.Namespace) -> int:
     texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise UsageError("nnscratch translate: give sentences to translate (or pipe them in)")
+    blank = [number for number, text in enumerate(texts, start=1) if not text.strip()]
+    if blank:
+        which = f"text {blank[0]}" if len(texts) > 1 else "the text"
+        raise UsageError(f"nnscratch translate: {which} is empty or only spaces: nothing to "
+                         f"translate")
     try:
         translator = load_translator(args.run_dir, args.device)
+        unseen = translator.unseen(texts)
+        if unseen:
+            kind = "characters" if translator.source_tokenizer.level == "char" else "words"
+            _warn(f"the model never saw the {kind} {', '.join(map(repr, unseen))} in training; "
+                  f"it reads them as <unk>")
         results = translator.translate(texts, args.beam)
         if args.attention:
             plot_translation(translator, texts[0], args.attention, args.beam)
     except ValueError as error:
         raise UsageError(f"nnscratch translate: {error}") from None
+    if translator.writes_dates:
+        invalid = [(number, translation) for number, (translation, _, _)
+                   in enumerate(results, start=1) if not is_iso_date(translation)]
+        if invalid:
+            shown = ", ".join(f"{translation!r} (text {number})" for number, translation in invalid)
+            _warn(f"{shown} {'is not a valid date' if len(invalid) == 1 else 'are not valid dates'}"
+                  f": the input is probably not a date in a format the model was trained on")
     for translation, _, _ in results:
         print(translation)
     return 0

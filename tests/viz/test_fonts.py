@@ -1,0 +1,86 @@
+"""Korean renders in every figure on a fresh machine: the NanumGothic font shipped with the
+koreanize-matplotlib package is registered by path and used by the figures that show Hangul."""
+
+import warnings
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+KOREAN = "2021년 9월 3일 금요일"
+
+
+def _draw(figure):
+    """Render ``figure``, turning matplotlib's "Glyph … missing from font(s)" into an error."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
+        figure.canvas.draw()
+
+
+def test_the_packaged_font_is_found_and_has_every_hangul_glyph_we_draw():
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from nnscratch.viz.fonts import hangul_font, packaged_font_file
+
+    path = packaged_font_file()
+    assert path is not None and path.name == "NanumGothic.ttf" and path.is_file()
+    assert hangul_font() == "NanumGothic"
+    found = font_manager.findfont(font_manager.FontProperties(family="NanumGothic"),
+                                  fallback_to_default=False)
+    assert found == str(path)
+    charmap = FT2Font(str(path)).get_charmap()
+    assert all(ord(c) in charmap for c in KOREAN if not c.isspace())
+
+
+def test_hangul_text_renders_without_missing_glyphs():
+    import matplotlib.pyplot as plt
+
+    from nnscratch.viz.fonts import hangul_rc
+
+    with matplotlib.rc_context(hangul_rc()):
+        figure, axes = plt.subplots()
+        axes.set_title(KOREAN)
+        axes.set_xticks([0, 1], ["년", "␣"])  # "␣" comes from DejaVu Sans, by fallback
+        _draw(figure)
+    plt.close(figure)
+    # the same text in matplotlib's own font misses the glyphs: the check above can fail
+    figure, axes = plt.subplots()
+    axes.set_title(KOREAN)
+    with pytest.raises(UserWarning, match="missing from font"):
+        _draw(figure)
+    plt.close(figure)
+
+
+def test_attention_heat_map_draws_korean_tokens(tmp_path, monkeypatch):
+    import numpy as np
+
+    from nnscratch.recipes import translate
+
+    drawn = []
+    original = translate.atomic_save_figure
+
+    def save(figure, path, **options):  # render first, with missing glyphs as errors
+        _draw(figure)
+        drawn.append([t.get_fontname() for t in figure.axes[0].get_xticklabels()])
+        return original(figure, path, **options)
+
+    monkeypatch.setattr(translate, "atomic_save_figure", save)
+    source = list("2021년 9월 3일")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = translate.plot_attention(np.full((11, len(source)), 0.1), source,
+                                        list("2021-09-03") + ["<eos>"], tmp_path / "map.png",
+                                        title=f"{KOREAN}  →  2021-09-03")
+    assert path.read_bytes().startswith(b"\x89PNG") and drawn[0][0] == "NanumGothic"
+
+
+def test_experiment_panels_draw_korean_titles(tmp_path):
+    from nnscratch.viz.experiment_plots import Curve, Panel, save_panels
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
+        save_panels(tmp_path / "p.png", [Panel("손실 (loss)", "단계", "값",
+                                               [Curve("훈련", [1, 2], [3.0, 2.0])])])
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
