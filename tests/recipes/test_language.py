@@ -59,13 +59,49 @@ def test_generate_prints_prompt_and_requested_length(char_run, tmp_path):
     assert greedy.returncode == 0 and len(greedy.stdout.removesuffix("\n")) == 25
 
 
-def test_minutes_bound_the_training_time(tmp_path):
+def test_minutes_bound_the_training_time_and_say_so(tmp_path):
     (tmp_path / "t.toml").write_text(toml(steps=100000, minutes=0.002))  # 0.12 s
     result = cli("train", "char-lm", "--config", "t.toml", "--out", "run", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "completed" and 1 <= summary["steps"] < 100000
     assert summary["seconds"] < 60 and "bpc" in summary["final"]
+    said = [line for line in result.stderr.splitlines() if "time budget" in line]
+    assert said == [f"time budget of 0.002 minutes ended the run at step {summary['steps']}"]
+
+
+def test_a_default_char_lm_run_has_no_time_budget():
+    from nnscratch.recipes.language import build_language_task  # noqa: F401 - registers
+    from nnscratch.recipes.registry import get_recipe
+
+    defaults = get_recipe("char-lm").defaults
+    assert defaults["minutes"] == 0  # the same seed gives the same run on any machine
+    assert isinstance(defaults["epochs"], int) and defaults["epochs"] >= 1
+
+
+def test_a_run_that_reaches_its_steps_says_nothing_of_a_budget(tmp_path):
+    (tmp_path / "t.toml").write_text(toml(steps=2, minutes=60.0))
+    result = cli("train", "char-lm", "--config", "t.toml", "--out", "run", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0 and "time budget" not in result.stderr
+
+
+def test_resume_leaves_the_sidecars_as_they_are(tmp_path):
+    (tmp_path / "small.toml").write_text(toml(steps=2))
+    assert cli("train", "char-lm", "--config", "small.toml", "--out", "run", "--quiet",
+               cwd=tmp_path).returncode == 0
+    files = [tmp_path / "run" / name for name in ("vocab.json", "language_model.json")]
+    before = [(os.stat(f).st_ino, os.stat(f).st_mtime_ns, f.read_bytes()) for f in files]
+    result = cli("train", "--resume", "run", "--steps", "4", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["steps"] == 4
+    # not rewritten, so a kill during the resume cannot leave them truncated
+    assert [(os.stat(f).st_ino, os.stat(f).st_mtime_ns, f.read_bytes()) for f in files] == before
+
+
+def test_generate_on_a_missing_folder_says_it_does_not_exist(tmp_path):
+    result = cli("generate", tmp_path / "nowhere", cwd=tmp_path)
+    assert_usage_error(result, "nowhere", "does not exist")
+    assert "language-model run folder" not in result.stderr
 
 
 def test_char_lm_on_a_korean_file_with_gru(tmp_path):

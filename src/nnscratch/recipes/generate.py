@@ -17,22 +17,29 @@ from .. import backend
 from ..cli import UsageError, command, non_negative_float, non_negative_int
 from ..datasets.tokenize import get_tokenizer
 from ..models.language_model import LanguageModel
-from .language import read_language_model_files
+from .language import MODEL_FILE, read_language_model_files
+from .run_files import check_shapes, language_model_shapes, load_weights, run_weights
 
 
 def load_language_model(run_dir: str | Path, device: str = "cpu") -> tuple[LanguageModel, Any, Any]:
-    """The model (weights loaded, eval mode), its vocabulary and tokenizer from a run folder."""
+    """The model (weights loaded, eval mode), its vocabulary and tokenizer from a run folder.
+
+    Everything read is checked before the model is built (run_files.py): the description's
+    fields, the vocabulary against ``vocab_size``, and the weights' shapes against the
+    description, so a folder that does not hold a consistent model is one ValueError naming
+    the file and the field."""
     from ..train.run import RunFolder
 
     config, vocab = read_language_model_files(run_dir)
+    weights, source = run_weights(RunFolder(run_dir), backend.CPU)
+    check_shapes(weights, language_model_shapes(config), weights_source=source,
+                 description=Path(run_dir) / MODEL_FILE)
     model = LanguageModel(config["vocab_size"], config["embedding_dim"], config["hidden_size"],
                           config["num_layers"], cell=config["cell"], dropout=config["dropout"],
                           tie_weights=config["tie_weights"])
-    run = RunFolder(run_dir)
-    weights = run.final_weights(backend.CPU)
-    model.load_state_dict(weights)
+    load_weights(model, weights, source)
     model.to(device).eval()
-    options = {"lowercase": config.get("lowercase", False)} if config["level"] == "word" else {}
+    options = {"lowercase": config["lowercase"]} if config["level"] == "word" else {}
     return model, vocab, get_tokenizer(config["level"], **options)
 
 
@@ -49,7 +56,7 @@ def generate_text(run_dir: str | Path, prompt: str = "", length: int = 200, temp
     shown = prompt
     if not ids:  # start as if after a line break, which is not printed
         start = vocab.index_of("\n") if tokenizer.level == "char" else vocab.eos_index
-        ids = [start if start is not None else len(vocab.specials)]
+        ids = [start if start is not None else min(len(vocab.specials), len(vocab) - 1)]
     # special tokens are not characters or words of the text: never draw them, except <eos>
     # (a line break) in word-level text
     allowed = {vocab.eos_index} if tokenizer.level == "word" else set()
@@ -88,7 +95,7 @@ def generate_command(args: argparse.Namespace) -> int:
     try:
         text = generate_text(args.run_dir, args.prompt, args.length, args.temperature, args.top_k,
                              seed, args.device)
-    except ValueError as error:  # a corrupt vocab, config or weights file
+    except (ValueError, FileNotFoundError) as error:  # a missing or corrupt file, named
         raise UsageError(f"nnscratch generate: {error}") from None
     print(text)
     return 0

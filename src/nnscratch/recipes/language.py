@@ -2,22 +2,25 @@
 
     char-lm   characters of the default corpus (Python standard-library sources, so that the
               model learns to write Python) or of any UTF-8 file (``text``); ``cell`` rnn, lstm
-              or gru. Reports validation loss, perplexity and bits per character. By default it
-              trains for 5 minutes (``minutes``) or 10 epochs, whichever ends first.
+              or gru. Reports validation loss, perplexity and bits per character, validated
+              after every epoch. By default it trains a fixed number of epochs, so the same
+              seed gives the same model on any machine, however busy.
     word-lm   words and punctuation of a UTF-8 file (``text`` is required), PTB-style: one
               ``<eos>`` per line, the ``max_vocab`` most frequent training words, tied weights.
 
 Both cut the training stream into ``batch_size`` rows read in windows of ``bptt`` steps; the
 recurrent state flows from one window to the next (the trainer detaches it, so gradients stop at
 the window edge), and the gradient norm is clipped. ``minutes`` > 0 ends training (then
-validates) after that much training time; 0 means no limit. The vocabulary (``vocab.json``) and the
-model's shape (``language_model.json``) are written into the run folder when training starts,
-so ``nnscratch generate RUN_DIR`` needs nothing else.
+validates) after that much training time, and says so on stderr: such a run depends on the
+machine's speed and load. 0 (the default) means no time budget. The vocabulary
+(``vocab.json``) and the model's shape (``language_model.json``) are written into the run
+folder when training starts (once: a resume leaves them as they are), so
+``nnscratch generate RUN_DIR`` needs nothing else.
 """
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +28,9 @@ from ..datasets.text import LanguageModelBatches, TextCorpus, default_corpus
 from ..models.language_model import CELLS, LanguageModel
 from ..nn import functional as F
 from ..optim import Adam
-from ..train.atomic import atomic_write_json
 from ..train.callbacks import Callback
 from .registry import Settings, SettingsError, Task, recipe
+from .run_files import json_bytes, language_model_description, read_description, read_vocab, write_once
 
 VOCAB_FILE = "vocab.json"
 MODEL_FILE = "language_model.json"
@@ -42,7 +45,8 @@ def language_model_forward(model: LanguageModel, batch: Any, state: Any) -> tupl
 
 
 class SaveLanguageModelFiles(Callback):
-    """Writes ``vocab.json`` and ``language_model.json`` into the run folder at the start."""
+    """Writes ``vocab.json`` and ``language_model.json`` into the run folder at the start,
+    atomically and only when they differ from what is there (a resume leaves them alone)."""
 
     def __init__(self, corpus: TextCorpus, model_config: dict[str, Any]) -> None:
         self.corpus, self.model_config = corpus, model_config
@@ -51,19 +55,23 @@ class SaveLanguageModelFiles(Callback):
         if trainer.run is None:
             return
         folder = Path(trainer.run.path)
-        self.corpus.vocab.save(folder / VOCAB_FILE)
-        atomic_write_json(folder / MODEL_FILE, self.model_config)
+        write_once(folder / VOCAB_FILE, self.corpus.vocab.dumps().encode("utf-8"))
+        write_once(folder / MODEL_FILE, json_bytes(self.model_config))
 
 
 class TimeLimit(Callback):
-    """Ends the run (status ``completed``, after a validation) once it has trained ``minutes``."""
+    """Ends the run (status ``completed``, after a validation) once it has trained ``minutes``,
+    and says so on stderr: a run ended by the clock depends on the machine's speed."""
 
     def __init__(self, minutes: float) -> None:
+        self.minutes = minutes
         self.seconds = 60.0 * minutes
 
     def on_step_end(self, trainer: Any, step: int) -> None:
-        if trainer.elapsed() >= self.seconds:
+        if trainer.elapsed() >= self.seconds and not trainer.should_stop:
             trainer.should_stop = True
+            print(f"time budget of {self.minutes:g} minutes ended the run at step {step}",
+                  file=sys.stderr, flush=True)
 
 
 def _corpus(settings: Settings, level: str) -> TextCorpus:
@@ -128,7 +136,7 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
     "char-lm",
     "character-level LSTM/GRU/RNN language model; writes Python after minutes on the default "
     "corpus (stdlib sources), or any UTF-8 text with text=FILE",
-    epochs=10, minutes=5.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
+    epochs=10, minutes=0.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
     checkpoint_every=200, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
     layers=1, dropout=0.0, tie_weights=False, corpus_bytes=3_000_000, min_freq=1, max_vocab=0,
 )
@@ -151,15 +159,18 @@ def word_lm(settings: Settings) -> Task:
 
 
 def read_language_model_files(run_dir: str | Path) -> tuple[dict[str, Any], Any]:
-    """The ``language_model.json`` config and :class:`Vocab` a char-lm/word-lm run wrote."""
-    from ..datasets.vocab import Vocab
-
+    """The ``language_model.json`` description (checked, see run_files.py) and the
+    :class:`Vocab` of a char-lm/word-lm run folder; the vocabulary must have exactly
+    ``vocab_size`` tokens."""
     folder = Path(run_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"run folder {folder} does not exist" if not folder.exists()
+                                else f"{folder} is not a folder")
     config_path = folder / MODEL_FILE
-    if not config_path.exists():
+    if not config_path.exists() and not config_path.is_symlink():
         raise FileNotFoundError(f"{folder} is not a language-model run folder (no {MODEL_FILE})")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{config_path} is not valid JSON ({error})") from None
-    return config, Vocab.load(folder / VOCAB_FILE)
+    config = language_model_description(
+        read_description(config_path, "language-model description"), config_path)
+    vocab = read_vocab(folder / VOCAB_FILE, size=config["vocab_size"], source=config_path,
+                       size_field="vocab_size")
+    return config, vocab
