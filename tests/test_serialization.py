@@ -280,7 +280,11 @@ CRAFTED = {
              "bytes 8..12 of the data section belong to no tensor"),
     "bytes left over": ({"a": entry(offsets=(0, 8))}, b"\0" * 12, "cover only 8"),
     "5,000-digit integer": (b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,' + b"9" * 5000 + b"]}}",
-                            b"\0" * 8, "not valid JSON"),
+                            b"\0" * 8, "an integer of 5000 digits"),
+    "21-digit integer": ({"a": entry(offsets=(0, 10 ** 20))}, b"\0" * 8, "of 21 digits"),
+    "20-digit integer": ({"a": entry(offsets=(0, 10 ** 19))}, b"\0" * 8, "claims bytes 0.."),
+    "long integers in the order": (with_order("[" + "9" * 4000 + "]", {"a": entry()}), b"\0" * 8,
+                                   "key_order metadata is not valid JSON"),
     "entry is a list": ({"a": [1, 2]}, b"", "lacks dtype"),
 }
 

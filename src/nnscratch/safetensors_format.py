@@ -21,14 +21,13 @@ nothing is ever unpickled.
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy
-
-from .untrusted import UntrustedFileError, parse_json
 
 #: the reference implementation's limit on the JSON header's size
 HEADER_LIMIT = 100_000_000
@@ -134,10 +133,7 @@ def read_layout(file: BinaryIO, size: int, fault: Any) -> Layout:
         file.seek(-1, 2)
         raise fault(diagnose(prefix, first, file.read(1), header_size, size))
     raw = _read_bounded(file, header_size, first, fault)
-    try:  # it begins with '{', so if it parses it is an object
-        header = parse_json(raw, source="the header")
-    except UntrustedFileError as error:
-        raise fault(str(error)) from None
+    header = parse_json(raw, fault)  # it begins with '{', so if it parses it is an object
     metadata = _metadata(header.pop("__metadata__", None), fault)
     data_size = size - 8 - header_size
     entries = sorted((_entry(name, value, data_size, fault) for name, value in header.items()),
@@ -162,6 +158,37 @@ def diagnose(prefix: bytes, first: bytes, last: bytes, header_size: int, size: i
                 f"has {size} bytes")
     return (f"it is not safetensors: the {header_size}-byte header does not begin with '{{' "
             f"(it begins with {first!r})")
+
+
+def parse_json(text: bytes | str, fault: Any, what: str = "the header") -> Any:
+    """``text`` (``what``) as strict JSON: UTF-8, no NaN or Infinity, nested no deeper than
+    Python's recursion limit, and no integer of more than 20 digits (no size or offset of
+    safetensors can have more), which also keeps a header of huge numbers from costing the
+    quadratic time of converting them. ``fault(reason)`` makes the error raised."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise fault(f"{what} is not UTF-8 text ({error})") from None
+    try:
+        return json.loads(text, parse_int=_u64_digits, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise fault(f"{what} is not valid JSON ({error})") from None
+    except RecursionError:  # json's C parser raises it at once at Python's recursion limit
+        raise fault(f"{what} nests JSON too deeply to be a safetensors header") from None
+    except ValueError as error:  # from _u64_digits or _no_constant
+        raise fault(f"{what} is not valid JSON ({error})") from None
+
+
+def _u64_digits(digits: str) -> int:
+    if len(digits) > 21 or len(digits.lstrip("-")) > 20:
+        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits, more than any "
+                         "safetensors size or offset has (20)")
+    return int(digits)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _read_bounded(file: BinaryIO, header_size: int, first: bytes, fault: Any) -> bytes:
@@ -203,10 +230,10 @@ def _entry(name: str, value: Any, data_size: int, fault: Any) -> Entry:
     if not isinstance(dtype_name, str) or dtype_name not in DTYPES:
         raise fault(f"tensor {_short(name)} has dtype {_short(dtype_name)}, which is not a "
                     f"safetensors dtype nnscratch reads ({', '.join(DTYPES)})")
-    if not (isinstance(shape, list) and len(shape) <= _MAX_NDIM and all(_is_count(d) for d in shape)):
+    if not (isinstance(shape, list) and len(shape) <= _MAX_NDIM and _counts(shape)):
         raise fault(f"the shape of {_short(name)} is not a list of at most {_MAX_NDIM} "
                     f"non-negative integers: {_short(shape)}")
-    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)):
+    if not (isinstance(offsets, list) and len(offsets) == 2 and _counts(offsets)):
         raise fault(f"the data_offsets of {_short(name)} are not two non-negative integers: "
                     f"{_short(offsets)}")
     begin, end = offsets
@@ -241,8 +268,9 @@ def _check_tiling(entries: list[Entry], data_size: int, fault: Any) -> None:
                     f"{covered}")
 
 
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _counts(values: list) -> bool:
+    """Every value a non-negative int (``type() is int``: a bool is not a count)."""
+    return all(type(value) is int and value >= 0 for value in values)
 
 
 def _short(value: Any) -> str:

@@ -22,7 +22,7 @@ import numpy
 
 from . import backend, safetensors_format
 from .tensor import Tensor
-from .untrusted import UntrustedFileError, check_regular_file, parse_json
+from .untrusted import UntrustedFileError, check_regular_file
 
 _ORDER_KEY = "nnscratch.key_order"
 
@@ -184,10 +184,8 @@ def _saved_order(layout: safetensors_format.Layout, fault: Any) -> list[str]:
     names = [entry.name for entry in layout.entries]
     if _ORDER_KEY not in layout.metadata:  # not written by ns.save
         return names
-    try:
-        order = parse_json(layout.metadata[_ORDER_KEY], source=f"its {_ORDER_KEY} metadata")
-    except UntrustedFileError as error:
-        raise fault(str(error)) from None
+    order = safetensors_format.parse_json(layout.metadata[_ORDER_KEY], fault,
+                                          what=f"its {_ORDER_KEY} metadata")
     if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
         raise fault(f"its {_ORDER_KEY} metadata is not a JSON list of strings")
     if len(set(order)) != len(order):
