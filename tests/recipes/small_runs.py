@@ -16,6 +16,7 @@ SMALL = {
                    "image_size": 16},
     "cnn-mnist": {"val_size": 16},
     "cnn-cifar10": {"val_size": 16, "width": 2, "hidden": 8},
+    "cnn-images": {"width": 2, "hidden": 8, "val_fraction": 0.2, "test_fraction": 0.2},
     "autoencoder": {"train_size": 96, "val_size": 16, "test_size": 32, "probe_size": 32,
                     "hidden": 8, "code": 4},
     "rbm": {"train_size": 96, "val_size": 16, "test_size": 32, "probe_size": 32, "hidden": 8,
@@ -67,6 +68,15 @@ def small_settings(recipe, folder):
     elif recipe == "cnn-cifar10":
         fake_cifar(folder, rng)
         settings["data"] = str(folder)
+    elif recipe == "cnn-images":
+        from PIL import Image
+
+        for label in ("circles", "squares"):
+            (folder / "images" / label).mkdir(parents=True, exist_ok=True)
+            for index in range(24):
+                pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(folder / "images" / label / f"{index}.png")
+        settings["data"] = str(folder / "images")
     elif recipe == "seq2seq":
         lines = [f"{s}\t{t}" for s, t in PAIRS * 10]
         (folder / "pairs.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -17,7 +17,7 @@ from nnscratch.recipes.launch import build, total_steps
 from nnscratch.recipes.registry import Settings, all_recipes, get_recipe, resolve_settings
 
 # the recipes the issue found with a cosine schedule sized in epochs
-COSINE = {"cnn-shapes", "cnn-mnist", "cnn-cifar10", "caption-shapes", "autoencoder", "seq2seq",
+COSINE = {"cnn-shapes", "cnn-mnist", "cnn-cifar10", "cnn-images", "caption-shapes", "autoencoder", "seq2seq",
           "seq2seq-dates", "forecast"}
 ENVIRONMENT = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
 

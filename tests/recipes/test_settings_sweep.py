@@ -12,7 +12,7 @@ from small_runs import SMALL, as_set_flags, small_settings
 
 from nnscratch.recipes.registry import all_recipes
 
-COSINE = {"cnn-shapes", "cnn-mnist", "cnn-cifar10", "caption-shapes", "autoencoder", "seq2seq",
+COSINE = {"cnn-shapes", "cnn-mnist", "cnn-cifar10", "cnn-images", "caption-shapes", "autoencoder", "seq2seq",
           "seq2seq-dates", "forecast"}
 STEPS = 3
 
