@@ -29,11 +29,18 @@ from ..models.language_model import CELLS, LanguageModel
 from ..nn import functional as F
 from ..optim import Adam
 from ..train.callbacks import Callback
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 from .run_files import json_bytes, language_model_description, read_description, read_vocab, write_once
 
 VOCAB_FILE = "vocab.json"
 MODEL_FILE = "language_model.json"
+
+
+# minutes: training time budget (0: none); corpus_bytes: how much of the default corpus is read
+LANGUAGE_RANGES = {"minutes": (0, 1_000_000), "cell": CELLS, "bptt": (1, 10_000),
+                   "embedding_dim": (1, 8192), "hidden": (1, 8192), "layers": (1, 16),
+                   "dropout": Range(0, 1, high_open=True), "corpus_bytes": (1, 10**9),
+                   "min_freq": (1, 10**9), "max_vocab": (0, 10_000_000)}
 
 
 def language_model_forward(model: LanguageModel, batch: Any, state: Any) -> tuple[Any, Any, Any]:
@@ -96,11 +103,6 @@ def _corpus(settings: Settings, level: str) -> TextCorpus:
 
 def build_language_task(settings: Settings, level: str, metrics: list[str]) -> Task:
     """Corpus → batches → LanguageModel → Adam, for either recipe."""
-    if settings.cell not in CELLS:
-        raise SettingsError(f"setting 'cell' must be one of {', '.join(CELLS)}, got {settings.cell!r}")
-    if settings.bptt < 1 or not 0 <= settings.dropout < 1 or settings.minutes < 0:
-        raise SettingsError(f"settings need bptt >= 1, 0 <= dropout < 1 and minutes >= 0, got "
-                            f"bptt={settings.bptt}, dropout={settings.dropout}, minutes={settings.minutes}")
     corpus = _corpus(settings, level)
     device = settings.device
     try:
@@ -139,6 +141,7 @@ def build_language_task(settings: Settings, level: str, metrics: list[str]) -> T
     epochs=10, minutes=0.0, batch_size=32, lr=3e-3, clip_grad_norm=1.0, log_every=25,
     checkpoint_every=200, text=None, cell="lstm", bptt=100, embedding_dim=64, hidden=256,
     layers=1, dropout=0.0, tie_weights=False, corpus_bytes=3_000_000, min_freq=1, max_vocab=0,
+    ranges=LANGUAGE_RANGES,
 )
 def char_lm(settings: Settings) -> Task:
     return build_language_task(settings, "char", ["loss", "perplexity", "bpc"])
@@ -150,6 +153,7 @@ def char_lm(settings: Settings) -> Task:
     epochs=10, minutes=0.0, batch_size=20, lr=2e-3, clip_grad_norm=0.25, log_every=50, text=None,
     cell="lstm", bptt=35, embedding_dim=200, hidden=200, layers=2, dropout=0.2, tie_weights=True,
     corpus_bytes=3_000_000, min_freq=1, max_vocab=10000, lowercase=False,
+    ranges=LANGUAGE_RANGES,
 )
 def word_lm(settings: Settings) -> Task:
     if settings.text is None:

@@ -30,13 +30,14 @@ from ..data import DataLoader
 from ..data.dataset import Dataset
 from ..datasets.dates import DateTranslation
 from ..datasets.parallel import ParallelCorpus, TranslationPairs, decode_tokens
-from ..models.seq2seq import Seq2Seq
+from ..models.attention import ATTENTION_KINDS
+from ..models.seq2seq import ENCODER_CELLS, Seq2Seq
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
 from ..train import bleu  # noqa: F401 - registers "bleu", "bleu_char" and "exact_match"
-from .registry import Settings, SettingsError, Task, recipe
+from .registry import Range, Settings, SettingsError, Task, recipe
 from .translate import TranslationFiles
 
 EVAL_BATCH = 500
@@ -167,15 +168,11 @@ def translation_task(settings: Settings, pairs: TranslationPairs, train: Any, va
         raise SettingsError(str(error)) from None
     if source_vocab.pad_index != target_vocab.pad_index:
         raise SettingsError("seq2seq: the source and target vocabularies must share <pad>")
-    if settings.beam_size < 1 or settings.length_penalty < 0:
-        raise SettingsError(f"seq2seq: beam_size must be >= 1 and length_penalty >= 0, got "
-                            f"{settings.beam_size} and {settings.length_penalty}")
     decoding = {"beam_size": settings.beam_size, "length_penalty": settings.length_penalty,
                 "max_length": max_length}
     config = {"source_tokenizer": _tokenizer_description(pairs.source_tokenizer),
               "target_tokenizer": _tokenizer_description(pairs.target_tokenizer),
               "decoding": decoding, "model": dict(model.config)}
-    epochs = settings.epochs or 1
     greedy = PadPairs(source_vocab, target_vocab, "greedy")
     return Task(
         model=model,
@@ -188,7 +185,8 @@ def translation_task(settings: Settings, pairs: TranslationPairs, train: Any, va
         metrics=metrics,
         monitor=monitor,
         make_optimizer=lambda parameters: Adam(parameters, lr=settings.lr),
-        make_scheduler=lambda optimizer: CosineAnnealingLR(optimizer, T_max=epochs),
+        make_scheduler=lambda optimizer, total_steps: CosineAnnealingLR(optimizer, T_max=total_steps),
+        scheduler_interval="step",
         forward=make_forward(target_vocab, pairs.target_tokenizer, **decoding),
         count=lambda target: target.count,
         callbacks=[TranslationFiles(config, source_vocab, target_vocab, heatmap_examples)],
@@ -199,6 +197,10 @@ def translation_task(settings: Settings, pairs: TranslationPairs, train: Any, va
 MODEL_DEFAULTS = dict(encoder="lstm", bidirectional=True, layers=1, attention="general",
                       input_feeding=False, dropout=0.0, teacher_forcing=1.0, beam_size=1,
                       length_penalty=1.0, heatmaps=4)
+MODEL_RANGES = {"encoder": ENCODER_CELLS, "layers": (1, 16), "attention": ATTENTION_KINDS,
+                "dropout": Range(0, 1, high_open=True), "teacher_forcing": (0, 1), "beam_size": (1, 64),
+                "length_penalty": (0, 10), "heatmaps": (0, 100), "embedding_dim": (1, 8192),
+                "hidden": (1, 8192)}
 
 
 @recipe(
@@ -207,12 +209,11 @@ MODEL_DEFAULTS = dict(encoder="lstm", bidirectional=True, layers=1, attention="g
     ">= 99% exact match on held-out dates in < 5 min on 2 cores",
     **MODEL_DEFAULTS, epochs=3, batch_size=64, lr=4e-3, log_every=50, clip_grad_norm=5.0,
     train_size=20000, val_size=500, test_size=5000, embedding_dim=32, hidden=128,
+    ranges={**MODEL_RANGES, "train_size": (1, 1_000_000), "val_size": (0, 100_000),
+            "test_size": (1, 100_000)},
 )
 def seq2seq_dates(settings: Settings) -> Task:
     sizes = {"train": settings.train_size, "val": settings.val_size, "test": settings.test_size}
-    if sizes["train"] < 1 or sizes["test"] < 1 or sizes["val"] < 0:
-        raise SettingsError(f"seq2seq-dates: train_size and test_size must be >= 1 and val_size "
-                            f">= 0, got {sizes}")
     splits = {name: DateTranslation(size, name, seed=settings.seed) for name, size in sizes.items()}
     train, val, test = (PairExamples(splits[name]) for name in ("train", "val", "test"))
     # heat-maps of test dates written in different formats
@@ -233,6 +234,10 @@ def seq2seq_dates(settings: Settings) -> Task:
     max_length=25, min_freq=1, max_vocab=20000, max_pairs=0, val_fraction=0.05,
     test_fraction=0.1, epochs=10, batch_size=64, lr=2e-3, log_every=50, clip_grad_norm=5.0,
     embedding_dim=128, hidden=256,
+    ranges={**MODEL_RANGES, "level": ("word", "char"), "max_length": (1, 10_000),
+            "min_freq": (1, 10**9), "max_vocab": (0, 10_000_000), "max_pairs": (0, 10**9),
+            "val_fraction": Range(0, 1, high_open=True),
+            "test_fraction": Range(0, 1, low_open=True, high_open=True)},
 )
 def seq2seq_corpus(settings: Settings) -> Task:
     if not settings.data:
@@ -241,8 +246,6 @@ def seq2seq_corpus(settings: Settings) -> Task:
     path = Path(settings.data)
     if not path.is_file():
         raise SettingsError(f"recipe 'seq2seq': {path} is not a file")
-    if settings.level not in ("word", "char"):
-        raise SettingsError(f"seq2seq: level must be 'word' or 'char', got {settings.level!r}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
