@@ -175,15 +175,16 @@ def parse_json(text: bytes | str, fault: Any, what: str = "the header") -> Any:
     except json.JSONDecodeError as error:
         raise fault(f"{what} is not valid JSON ({error})") from None
     except RecursionError:  # json's C parser raises it at once at Python's recursion limit
-        raise fault(f"{what} nests JSON too deeply to be a safetensors header") from None
+        raise fault(f"{what} nests JSON too deeply (a nesting bomb?)") from None
     except ValueError as error:  # from _u64_digits or _no_constant
         raise fault(f"{what} is not valid JSON ({error})") from None
 
 
 def _u64_digits(digits: str) -> int:
-    if len(digits) > 21 or len(digits.lstrip("-")) > 20:
-        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits, more than any "
-                         "safetensors size or offset has (20)")
+    length = len(digits.lstrip("-"))
+    if length > 20:
+        raise ValueError(f"an integer of {length} digits, more than any safetensors size or "
+                         "offset has (20)")
     return int(digits)
 
 
