@@ -210,3 +210,13 @@ def test_evaluate_of_weights_that_do_not_fit_is_one_line(finished_run, tmp_path)
         record["model"].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
         (folder / "summary.json").write_text(json.dumps(record))
         assert_usage_error(cli("evaluate", folder, cwd=tmp_path), "model", name)
+
+
+def test_resume_refuses_another_out_folder(tmp_path):
+    first = train_small("mlp-spirals", tmp_path, "--steps", 3)
+    assert first.returncode == 0, first.stderr
+    result = cli("train", "--resume", "run", "--out", "elsewhere", "--steps", 6, cwd=tmp_path)
+    assert_usage_error(result, "--out elsewhere")
+    assert not (tmp_path / "elsewhere").exists()
+    same = cli("train", "--resume", "run", "--out", "run", "--steps", 6, "--quiet", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr

@@ -155,3 +155,13 @@ def test_a_choice_is_enforced(text):
     assert check_setting(found, "model", "conv") == "conv"
     with pytest.raises(SettingsError, match="'model' must be one of dense|conv"):
         check_setting(found, "model", text)
+
+
+@pytest.mark.parametrize("declared, text", [
+    (Range(1, 8192), "[1, 8192]"), (Range(0, 1, high_open=True), "[0, 1)"),
+    (Range(0, 100, low_open=True), "(0, 100]"), (Range(1, 10**9), "[1, 1e9]"),
+    (Range(0, 2**32 - 1), "[0, 4294967295]"), (Range(0, 1e6, low_open=True), "(0, 1e6]"),
+    (Range(0.5, 2.5), "[0.5, 2.5]"),
+])
+def test_a_range_is_shown_as_written(declared, text):
+    assert str(declared) == text

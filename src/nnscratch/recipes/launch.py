@@ -16,6 +16,7 @@ completed run resumed without a longer bound is left as it is.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from .. import backend
@@ -79,6 +80,8 @@ def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, An
             out: str | None, resume: str | None) -> tuple[Recipe, Settings, RunFolder]:
     """Resolve the recipe, its settings and the run folder; SettingsError on any bad input."""
     if resume is not None:
+        if out is not None and Path(out).resolve() != Path(resume).resolve():
+            raise SettingsError(f"--resume {resume} continues the run in its own folder; drop --out {out}")
         run = RunFolder(resume)
         recipe, settings = saved_run(run, "resume")
         if recipe_name is not None and recipe_name != recipe.name:

@@ -104,9 +104,13 @@ class Choice:
 
 
 def _number(value: float) -> str:
-    if float(value).is_integer() and abs(value) >= 1e6:
-        return f"{value:.0e}".replace("e+0", "e").replace("e+", "e")
-    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+    """A bound as written: ``1e9`` for a power of ten, else the exact integer or ``%g``."""
+    if float(value).is_integer():
+        digits = str(int(value))
+        if len(digits) > 6 and digits.strip("-").rstrip("0") == "1":
+            return f"{'-' if value < 0 else ''}1e{len(digits.strip('-')) - 1}"
+        return digits
+    return f"{value:g}"
 
 
 def as_range(name: str, declared: Any) -> Range | Choice:
