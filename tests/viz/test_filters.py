@@ -62,3 +62,66 @@ def test_usage_errors(run_dir, capsys, argv, words):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+def _copy(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    return copy
+
+
+def _one_line(capsys, *words):
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"recipe": ["x"]}, "'recipe' must be a string"),
+    ({"settings": []}, "'settings' must be an object"),
+    ({"recipe": "no-such-recipe"}, "no-such-recipe"),
+    ({"settings": {"width": "x"}}, "width"),
+    ({"settings": {"width": 1_000_000_000}}, "width"),
+])
+def test_a_crafted_config_is_one_line_naming_it(run_dir, tmp_path, capsys, changes, words):
+    import json
+
+    copy = _copy(run_dir, tmp_path)
+    config = json.loads((copy / "config.json").read_text())
+    for key, value in changes.items():
+        config[key] = {**config["settings"], **value} if isinstance(value, dict) else value
+    (copy / "config.json").write_text(json.dumps(config))
+    assert main(["viz", "filters", str(copy)]) == 2
+    _one_line(capsys, "config.json", words)
+
+
+def test_weights_that_do_not_fit_are_one_line_naming_the_file(run_dir, capsys, monkeypatch):
+    from nnscratch.train.run import RunFolder
+
+    weights = ns.load(run_dir / "model.safetensors")
+    name = next(k for k in weights if k.endswith("weight") and weights[k].ndim == 4)
+    weights[name] = ns.zeros(*weights[name].shape[:-1], weights[name].shape[-1] + 1)
+    del weights[next(k for k in weights if k.endswith("bias"))]
+    # what a folder whose weights' digest was recorded for other weights would hold
+    monkeypatch.setattr(RunFolder, "final_weights", lambda self, device="cpu": weights)
+    assert main(["viz", "filters", str(run_dir)]) == 2
+    _one_line(capsys, "model.safetensors", name, "Missing key")
+
+
+def test_a_viz_folder_that_links_outside_is_not_written_through(run_dir, tmp_path, capsys):
+    import shutil
+
+    copy = _copy(run_dir, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(copy / "viz", ignore_errors=True)  # written by the tests above
+    (copy / "viz").symlink_to(outside, target_is_directory=True)
+    for figure in ("filters", "feature-maps"):
+        assert main(["viz", figure, str(copy)]) == 2
+        _one_line(capsys, str(copy / "viz"), "link")
+    assert list(outside.iterdir()) == []
+    assert main(["viz", "filters", str(copy), "--out", str(tmp_path / "f.png")]) == 0  # asked for

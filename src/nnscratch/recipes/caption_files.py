@@ -14,7 +14,7 @@ so that ``nnscratch caption`` rebuilds the model from the run folder alone.
 from __future__ import annotations
 
 import argparse
-import json
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,24 @@ from ..cli import UsageError, command
 from ..datasets.shapes import CAPTION_WORDS
 from ..datasets.vocab import DEFAULT_SPECIALS, Vocab
 from ..train.callbacks import Callback
+from ..untrusted import UntrustedFileError
+from .run_files import (
+    captioner_description,
+    captioner_shapes,
+    check_shapes,
+    json_bytes,
+    load_weights,
+    read_description,
+    read_vocab,
+    run_weights,
+    write_once,
+)
 
 CONFIG_FILE, VOCAB_FILE, GRID_FILE = "captioner.json", "vocab.json", "captions.png"
+#: the largest image file read (a 32×32 PNG is about 3 kB)
+IMAGE_FILE_LIMIT = 64 * 1024 * 1024
+#: the most pixels an image to caption may have (4096 × 4096; it is shrunk to 32 × 32 anyway)
+IMAGE_PIXEL_LIMIT = 1 << 24
 
 
 def caption_vocab() -> Vocab:
@@ -64,47 +80,67 @@ class Captioning:
 
 
 def load_captioning(run_dir: str | Path, device: str = "cpu") -> Captioning:
-    """The captioner of a run folder (final weights, or its newest valid checkpoint)."""
+    """The captioner of a run folder (final weights, or its newest valid checkpoint).
+
+    ``captioner.json``, ``vocab.json`` and the weights are checked against each other before
+    the model is built (run_files.py); any fault is one ValueError naming the file and field."""
     from ..models.captioner import Captioner
     from ..train.run import RunFolder
 
     run = RunFolder(run_dir)
+    if not run.path.is_dir():
+        raise FileNotFoundError(f"run folder {run.path} does not exist" if not run.path.exists()
+                                else f"{run.path} is not a folder")
     config_path = run.path / CONFIG_FILE
-    if not config_path.exists():
+    if not config_path.exists() and not config_path.is_symlink():
         raise FileNotFoundError(f"{run.path} is not a caption-shapes run folder (no {CONFIG_FILE})")
+    config = captioner_description(read_description(config_path, "captioner description"),
+                                   config_path)
+    arguments = config["model"]
+    vocab = read_vocab(run.path / VOCAB_FILE, size=arguments["vocab_size"], source=config_path,
+                       size_field="model.vocab_size")
+    for key in ("pad_index", "bos_index", "eos_index"):
+        index = getattr(vocab, key)
+        if arguments[key] != index:
+            raise UntrustedFileError(f"{config_path}: field 'model.{key}' is {arguments[key]} but "
+                                     f"{run.path / VOCAB_FILE} has that token at {index}")
+    weights, source = run_weights(run)
+    check_shapes(weights, captioner_shapes(arguments), description=config_path,
+                 weights_source=source)
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        model = Captioner(**config["model"])
-        decoding = dict(config.get("decoding", {}))
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{config_path} is not a valid captioner description ({error})") from None
-    vocab = Vocab.load(run.path / VOCAB_FILE)
-    weights = run.final_weights()
-    model.load_state_dict(weights)
+        model = Captioner(**arguments)
+    except ValueError as error:
+        raise UntrustedFileError(f"{config_path}: {error}") from None
+    load_weights(model, weights, source)
     model.to(device).eval()
-    return Captioning(model, vocab, **decoding)
+    return Captioning(model, vocab, **config["decoding"])
 
 
 def read_image(path: str | Path, image_size: int) -> numpy.ndarray:
-    """An image file as float32 (3, image_size, image_size) in [0, 1]: read with
-    matplotlib (PNG natively), alpha dropped, grey repeated over three channels, and resized
-    by nearest neighbour when its size differs."""
-    import matplotlib.image
+    """An image file as float32 (3, image_size, image_size) in [0, 1]: decoded with Pillow
+    (PNG, JPEG, …), grey or palette images as RGB, alpha dropped, and resized by nearest
+    neighbour when its size differs. The file is untrusted: a special file, a file over
+    :data:`IMAGE_FILE_LIMIT` or an image of more than :data:`IMAGE_PIXEL_LIMIT` pixels (a
+    decompression bomb: a few bytes that declare 40,000 × 40,000 pixels) is refused before
+    it is decoded."""
+    from PIL import Image, UnidentifiedImageError
 
+    from ..untrusted import read_bytes
+
+    # a regular file of bounded size (a FIFO would block the decoder forever)
+    data = read_bytes(path, max_bytes=IMAGE_FILE_LIMIT, what="image")
     try:
-        pixels = numpy.asarray(matplotlib.image.imread(str(path)))
-    except FileNotFoundError:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > IMAGE_PIXEL_LIMIT:
+                raise UntrustedFileError(f"{path} declares {width} x {height} pixels, more than "
+                                         f"the {IMAGE_PIXEL_LIMIT} an image to caption may have")
+            pixels = numpy.asarray(image.convert("RGB"), dtype=numpy.float32) / numpy.float32(255)
+    except UntrustedFileError:
         raise
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ValueError(f"{path} is not an image matplotlib can read ({error})") from None
-    if pixels.dtype.kind in "ui":
-        pixels = pixels / float(numpy.iinfo(pixels.dtype).max)
-    pixels = pixels.astype(numpy.float32)
-    if pixels.ndim == 2:
-        pixels = numpy.repeat(pixels[:, :, None], 3, axis=2)
-    if pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-        raise ValueError(f"{path}: expected a grey, RGB or RGBA image, got pixels of shape {pixels.shape}")
-    pixels = pixels[:, :, :3]
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError,
+            EOFError) as error:
+        raise UntrustedFileError(f"{path} is not an image Pillow can read ({error})") from None
     height, width = pixels.shape[:2]
     if (height, width) != (image_size, image_size):  # nearest neighbour: pixel centres
         rows = ((numpy.arange(image_size) + 0.5) * height / image_size).astype(int)
@@ -138,13 +174,12 @@ class CaptionFiles(Callback):
         self.vocab, self.decoding, self.test, self.grid = vocab, decoding, test, grid
 
     def on_fit_start(self, trainer: Any) -> None:
+        """Write the sidecars atomically, each only when it differs from the file there."""
         if trainer.run is None:
             return
-        from ..train.atomic import atomic_write_json
-
-        atomic_write_json(trainer.run.path / CONFIG_FILE, {"model": trainer.model.config,
-                                                           "decoding": self.decoding})
-        self.vocab.save(trainer.run.path / VOCAB_FILE)
+        write_once(trainer.run.path / CONFIG_FILE, json_bytes({"model": trainer.model.config,
+                                                               "decoding": self.decoding}))
+        write_once(trainer.run.path / VOCAB_FILE, self.vocab.dumps().encode("utf-8"))
 
     def on_fit_end(self, trainer: Any, status: str) -> None:
         if trainer.run is None or status != "completed" or self.grid < 1:

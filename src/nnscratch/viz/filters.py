@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,23 +30,45 @@ from ..cli import UsageError, command
 from ..tensor import Tensor
 from ..train.atomic import atomic_save_figure
 
+#: the largest config.json read (a run's settings are a few kilobytes)
+CONFIG_LIMIT = 1 << 20
+
 
 def load_run(run_dir: str | Path) -> tuple[Any, Any]:
-    """``(model, task)`` of a run folder: the recipe rebuilt on the CPU with the run's weights."""
-    from ..recipes.launch import _final_weights, build
+    """``(model, task)`` of a run folder: the recipe rebuilt on the CPU with the run's weights.
+
+    ``config.json`` is read as untrusted input (a regular JSON file of bounded size whose
+    ``recipe`` is a string and ``settings`` an object); the settings are checked by the
+    recipe's own declared ranges; weights that do not fit the rebuilt model are one ValueError
+    naming the weights' file."""
+    from ..recipes.launch import build
     from ..recipes.registry import SettingsError, get_recipe, resolve_settings
+    from ..recipes.run_files import load_weights, run_weights
     from ..train.run import RunFolder
+    from ..untrusted import field, read_json_object
 
     run = RunFolder(run_dir)
+    if not run.path.is_dir():
+        raise FileNotFoundError(f"viz: run folder {run.path} does not exist"
+                                if not run.path.exists() else f"viz: {run.path} is not a folder")
+    if not run.config_path.exists() and not run.config_path.is_symlink():
+        raise FileNotFoundError(f"viz: {run.path} is not a run folder (no config.json)")
+    saved = read_json_object(run.config_path, max_bytes=CONFIG_LIMIT, what="run configuration")
+    name = field(saved, "recipe", str, source=run.config_path)
+    stored = field(saved, "settings", dict, source=run.config_path)
     try:
-        saved = run.read_config()
-    except (FileNotFoundError, ValueError) as error:
-        raise SettingsError(f"viz: {run_dir} is not a run folder ({error})") from None
-    recipe = get_recipe(saved["recipe"])
-    settings = resolve_settings(recipe, {k: v for k, v in saved["settings"].items()
-                                         if k in recipe.defaults}, {"device": "cpu"})
-    task, _, _ = build(recipe, settings)
-    task.model.load_state_dict(_final_weights(run, "cpu"))
+        recipe = get_recipe(name)
+    except SettingsError as error:
+        raise ValueError(f"{run.config_path}: field 'recipe': {error}") from None
+    try:
+        settings = resolve_settings(recipe, {k: v for k, v in stored.items()
+                                             if k in recipe.defaults}, {"device": "cpu"},
+                                    source=str(run.config_path))
+        task, _, _ = build(recipe, settings)
+    except SettingsError as error:  # a setting of the wrong type or out of its range
+        raise ValueError(f"{run.config_path}: field 'settings': {error}") from None
+    weights, source = run_weights(run, "cpu")
+    load_weights(task.model, weights, source)
     task.model.eval()
     return task.model, task
 
@@ -151,6 +174,18 @@ def _save(figure: Any, path: str | Path) -> Path:
     return atomic_save_figure(figure, path, dpi=100)
 
 
+def viz_folder(run_dir: str | Path) -> Path:
+    """``RUN_DIR/viz``, where the figures go by default; refused when it is a link or not a
+    folder, so that a shared run folder cannot make viz write outside it."""
+    folder = Path(run_dir) / "viz"
+    if folder.is_symlink():
+        raise ValueError(f"{folder} is a link (to {os.readlink(folder)}); viz writes its figures "
+                         f"only inside the run folder: remove the link or give --out")
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder; remove it or give --out")
+    return folder
+
+
 def _example_image(task: Any, index: int) -> tuple[numpy.ndarray, Any]:
     """Image ``index`` (as the model sees it) and its label, from the test data (else val, train)."""
     for loader in (task.test_data, task.val_data, task.train_data):
@@ -186,17 +221,19 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def viz_command(args: argparse.Namespace) -> int:
     if args.figure is None:
         raise UsageError("nnscratch viz: name a figure: filters or feature-maps (see nnscratch viz --help)")
+    directory = Path(args.out) if args.figure == "feature-maps" and args.out else None
+    if directory is None and not (args.figure == "filters" and args.out):
+        directory = viz_folder(args.run_dir)
     model, task = load_run(args.run_dir)
     layers = conv_layers(model)
     if not layers:
         raise UsageError(f"viz {args.figure}: the model of {args.run_dir} has no Conv2d layer")
     if args.figure == "filters":
         name, layer = layers[0]
-        path = args.out or Path(args.run_dir) / "viz" / "filters.png"
+        path = args.out or directory / "filters.png"
         print(draw_filters(layer.weight.numpy(), path, title=f"{name}:"))
         return 0
     image, label = _example_image(task, args.image)
-    directory = Path(args.out) if args.out else Path(args.run_dir) / "viz"
     for number, (name, maps) in enumerate(feature_maps(model, image), start=1):
         path = directory / f"feature-maps-image{args.image}-conv{number}.png"
         print(draw_feature_maps(image, maps, path, f"test image {args.image} (label {label}): {name} output "
