@@ -77,6 +77,15 @@ def test_valid_large_idx_peaks_at_its_own_size_not_twice(tmp_path, type_code, dt
     assert peak < 1.05 * array.nbytes, (peak, array.nbytes)
 
 
+def test_valid_gzipped_idx_peaks_at_its_own_size_not_twice(tmp_path):
+    shape = (32 * MiB // 784, 28, 28)
+    path = tmp_path / "big-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_header(0x08, shape) + bytes(shape[0] * 784), compresslevel=1))
+    array, peak = peak_bytes(lambda: read_idx(path))
+    assert isinstance(array, np.ndarray) and array.shape == shape, array
+    assert peak < 1.05 * array.nbytes + 2 * MiB, (peak, array.nbytes)
+
+
 def _zeros_member(size: int) -> bytes:
     return gzip.compress(bytes(size), compresslevel=9)
 
@@ -130,6 +139,14 @@ def test_valid_large_cifar_peaks_at_its_own_size_not_twice(tmp_path):
     assert isinstance(dataset, CIFAR10), dataset
     assert dataset.data.shape == (records, 3, 32, 32) and len(dataset.targets) == records
     assert peak < 1.05 * (records * 3073 + 8 * records), peak
+
+
+def test_valid_gzipped_cifar_peaks_at_its_own_size_not_twice(tmp_path):
+    records = 10_000  # 31 MB, a real batch file's size
+    (tmp_path / "test_batch.bin.gz").write_bytes(gzip.compress(bytes(records * 3073), compresslevel=1))
+    dataset, peak = peak_bytes(lambda: CIFAR10(tmp_path, train=False))
+    assert isinstance(dataset, CIFAR10) and len(dataset) == records, dataset
+    assert peak < 1.05 * (records * 3073 + 8 * records) + 2 * MiB, peak
 
 
 def test_cifar_gzip_bomb_stops_at_the_size_its_trailer_declares(tmp_path):

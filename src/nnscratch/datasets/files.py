@@ -35,6 +35,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_DEFLATE_RATIO = 1032
 # the largest text or CSV file read into memory at once
 TEXT_LIMIT = 4 * 1024 ** 3
+READ_CHUNK = 1024 * 1024  # bytes read (or decompressed) per call
 _GZIP_FAULTS = (OSError, EOFError, zlib.error)  # BadGzipFile is an OSError
 
 
@@ -97,7 +98,9 @@ class DataStream:
         view, filled = buffer.cast("B") if buffer.format != "B" else buffer, 0
         try:
             while filled < len(view):
-                got = self._stream.readinto(view[filled:])
+                # a bounded piece per call: gzip's readinto decompresses its whole request
+                # into a temporary bytes object first, which would double the peak memory
+                got = self._stream.readinto(view[filled:filled + READ_CHUNK])
                 if not got:
                     break
                 filled += got
