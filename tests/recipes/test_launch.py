@@ -220,3 +220,18 @@ def test_resume_refuses_another_out_folder(tmp_path):
     assert not (tmp_path / "elsewhere").exists()
     same = cli("train", "--resume", "run", "--out", "run", "--steps", 6, "--quiet", cwd=tmp_path)
     assert same.returncode == 0, same.stderr
+
+
+def test_a_resumed_run_keeps_its_horizon(tmp_path):
+    stopped = train_small("cnn-shapes", tmp_path, "--steps", 8, "--set", "log_every=1",
+                          env={"NNSCRATCH_TEST_SIGNAL_AT_STEP": "3:SIGTERM"})
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    resumed = cli("train", "--resume", "run", "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    run = tmp_path / "run"
+    lrs = {r["step"]: r["lr"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+           if r["split"] == "train"}
+    base = json.loads((run / "config.json").read_text())["settings"]["lr"]
+    assert sorted(lrs) == list(range(1, 9))
+    for step, lr in lrs.items():  # one cosine over the 8 steps, across the two sessions
+        assert lr == pytest.approx(base * (1 + math.cos(math.pi * step / 8)) / 2, abs=1e-12)
