@@ -548,9 +548,10 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    full = [slice(None)] * x.ndim
-    full[dim] = as_tensor(index)._array
-    return getitem(x, tuple(full))
+    """The entries of ``x`` at ``index`` (a 1-D or 0-d integer tensor) along ``dim``; an index
+    outside ``[0, size)`` raises IndexError as in PyTorch (negative indices do not wrap)."""
+    axis, vector = indexing.check_index_select(x.shape, dim, as_tensor(index)._array)
+    return indexing.IndexSelect.apply(x, vector, axis=axis)
 
 
 # ---------------------------------------------------------------------------- activations

@@ -120,8 +120,6 @@ def test_index_select_refuses_as_torch_does(case):
     assert "index_select" in str(error.value) and words in str(error.value), str(error.value)
 
 
-@pytest.mark.xfail(strict=True, reason="needs functions.index_select to call "
-                   "indexing.check_index_select and indexing.IndexSelect (file not owned here)")
 def test_public_index_select_refuses_negative_index():
     """Issue 14 item 13: ns.index_select(t, 0, ns.tensor([-1])) returned the last row."""
     t = ns.arange(6.0).reshape(2, 3)
