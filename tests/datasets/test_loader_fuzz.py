@@ -3,6 +3,7 @@ files (cut, bytes flipped, inserted or deleted, gzipped) may only end in a Value
 FileNotFoundError) whose message names the file, or load; never another exception type."""
 
 import gzip
+import io
 import struct
 import tempfile
 import warnings
@@ -11,8 +12,9 @@ from pathlib import Path
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
-from nnscratch.datasets import CIFAR10, MNIST, ParallelCorpus, TextCorpus, TimeSeries
+from nnscratch.datasets import CIFAR10, MNIST, ImageFolder, ParallelCorpus, TextCorpus, TimeSeries
 from nnscratch.datasets.idx import read_idx
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -23,6 +25,13 @@ def _idx(array: np.ndarray, code: int) -> bytes:
     return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
 
 
+def _image_file(kind: str) -> bytes:
+    pixels = np.arange(6 * 5 * 3, dtype=np.uint8).reshape(6, 5, 3) * 3
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
 VALID = {
     "idx": _idx(np.arange(24, dtype=np.int16).reshape(2, 3, 4), 0x0B),
     "mnist-images": _idx(np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28), 0x08),
@@ -30,6 +39,8 @@ VALID = {
     "cifar": bytes([3]) + bytes(range(256)) * 12 + bytes([9]) + bytes(3072),
     "tsv": "Hi.\tSalut !\tCC-BY\nWho are you?\tQui es-tu ?\n한국어\t조선말\n".encode(),
     "csv": ("date,value,other\n" + "".join(f"2021-01-{d:02d},{d * 1.5},x\n" for d in range(1, 21))).encode(),
+    "png": _image_file("PNG"),
+    "jpeg": _image_file("JPEG"),
     "text": "The quick brown fox.\n다람쥐 헌 쳇바퀴에 타고파.\n".encode() * 4,
 }
 
@@ -144,3 +155,18 @@ def test_text_corpus(data, level):
     corpus = _in_folder("corpus.txt", data, lambda folder, path: TextCorpus.from_file(path, level=level))
     if corpus is not None:
         assert len(corpus.train) >= 1
+
+
+@FUZZ
+@given(st.sampled_from(["png", "jpeg"]), st.data())
+def test_image_folder(kind, data):
+    damaged = data.draw(mutated(VALID[kind]))
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "class" / f"image.{kind}"
+        path.parent.mkdir()
+        path.write_bytes(damaged)
+        item = _only_named_errors(lambda: ImageFolder(folder)[0], path)
+    if item is not None:
+        image, target = item
+        assert image.mode == "RGB" and target == 0

@@ -267,3 +267,21 @@ def test_csv_faults_are_named(tmp_path, text, words):
     with pytest.raises(ValueError, match=words) as info:
         TimeSeries.from_csv(path, "value")
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("recipe", ["cnn-mnist", "cnn-cifar10"])
+def test_corrupt_data_through_the_command_line_is_one_line(tmp_path, capsys, recipe):
+    from nnscratch.cli import main
+
+    if recipe == "cnn-mnist":
+        for prefix in ("train", "t10k"):
+            (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(idx_header(0x08, (5, 28, 28)) + bytes(9))
+            (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_header(0x08, (5,)) + bytes(5))
+        fault = "train-images-idx3-ubyte: IDX sizes (5, 28, 28)"
+    else:
+        for name in [f"data_batch_{k}.bin" for k in range(1, 6)] + ["test_batch.bin"]:
+            (tmp_path / name).write_bytes(bytes([11]) + bytes(3072))
+        fault = "data_batch_1.bin: record 0 has label 11"
+    assert main(["train", recipe, "--data", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert fault in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
