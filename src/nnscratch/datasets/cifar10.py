@@ -7,6 +7,11 @@ Each batch file is a run of 10000 records of 3073 bytes::
 
 Training reads ``data_batch_1.bin`` … ``data_batch_5.bin``, test reads ``test_batch.bin``, from
 ``root`` or ``root/cifar-10-batches-bin/`` (gzipped files are accepted too).
+
+A batch file is untrusted input: its record count is fixed before any record is read (by the
+size of a stored file, or the decompressed size in a gzip file's trailer, past which nothing
+is decompressed), and the records go a chunk at a time straight into one array for all the
+files of a split, so reading never needs more memory than the images themselves.
 """
 
 from __future__ import annotations

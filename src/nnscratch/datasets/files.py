@@ -143,17 +143,6 @@ def bytes_stream(data: bytes, source: str) -> DataStream:
     return DataStream(io.BytesIO(bytes(data)), source, len(data))
 
 
-def maybe_gunzip(raw: bytes, source: str) -> bytes:
-    """``raw`` decompressed when it starts with the gzip magic bytes, else ``raw`` itself."""
-    if not raw.startswith(GZIP_MAGIC):
-        return raw
-    with bytes_stream(raw, source) as stream:
-        chunks = []
-        while chunk := stream.read(1 << 20):
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def read_text(path: str | os.PathLike, what: str = "text file", max_bytes: int = TEXT_LIMIT) -> str:
     """A regular file's text decoded as UTF-8, a leading byte-order mark dropped.
 
