@@ -212,3 +212,20 @@ def test_evaluate_reproduces_the_summary_and_validation_has_probes(tmp_path, rec
                               for r in validation)  # measured, not NaN
     if recipe_name == "rbm":
         assert "free-energy gap" in result.stdout + result.stderr  # says what its loss is
+
+
+def test_figures_name_their_run(tmp_path, monkeypatch):
+    """A PNG on its own says which run it shows: the run folder's name leads every title."""
+    import nnscratch.recipes.autoencoder as autoencoder
+    import nnscratch.recipes.rbm as rbm
+    from nnscratch.models.autoencoder import Autoencoder
+    from nnscratch.models.rbm import RBM
+
+    titles = []
+    for module in (autoencoder, rbm):
+        monkeypatch.setattr(module, "save_image_grid", lambda *a, **k: titles.append(k["suptitle"]))
+    folder = tmp_path / "my-run-42"
+    images = np.random.default_rng(0).random((4, 1, 28, 28)).astype(np.float32)
+    autoencoder.draw_autoencoder_figures(Autoencoder(784, 4, (8,)), images, folder, "shapes", count=4)
+    rbm.draw_rbm_figures(RBM(784, 8), images.reshape(4, -1), 4, folder, "shapes", chains=2)
+    assert len(titles) == 4 and all(title.startswith("my-run-42: ") for title in titles), titles

@@ -114,14 +114,15 @@ def draw_autoencoder_figures(model: Any, test_images: numpy.ndarray, folder: Pat
     model.train(was_training)
     save_image_grid(numpy.concatenate(rows), folder / RECONSTRUCTIONS_FILE, columns=count,
                     row_labels=labels, cell_inches=0.8,
-                    suptitle=f"test images and their reconstructions ({description})")
+                    suptitle=f"{folder.name}: test images and their reconstructions ({description})")
     weights = model.first_layer_weights.numpy()[:features]
     if weights.ndim == 2:  # dense: each unit's weights over the input pixels
         pictures, what = weights.reshape(-1, IMAGE_SIZE, IMAGE_SIZE), "first-layer units"
     else:  # convolutional: each filter of the first convolution (first input channel)
         pictures, what = weights[:, 0], f"first-layer {weights.shape[-1]}x{weights.shape[-1]} filters"
     save_image_grid(pictures, folder / FEATURES_FILE, columns=10, normalize_each=True,
-                    cell_inches=0.7, suptitle=f"learned features: weights of {len(pictures)} {what}")
+                    cell_inches=0.7,
+                    suptitle=f"{folder.name}: learned features: weights of {len(pictures)} {what}")
 
 
 @recipe(

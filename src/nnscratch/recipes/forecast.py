@@ -168,7 +168,7 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
         axes.plot(x_of(steps), normalizer.inverse(ar[number]), color="tab:blue", linewidth=1,
                   linestyle="--", label="AR baseline" if number == 0 else None)
     axes.axvline(x_of(test_start), color="grey", linestyle=":", linewidth=1)
-    axes.set_title(f"{series.name}: {horizon}-step forecasts over the test part "
+    axes.set_title(f"{path.parent.name}: {series.name}: {horizon}-step forecasts over the test part "
                    f"(from the {past} values before each)", fontsize=10)
     axes.set_xlabel("date" if series.dates else "step")
     axes.set_ylabel(series.name)

@@ -141,7 +141,8 @@ def draw_rbm_figures(model: RBM, test_images: numpy.ndarray, sample_steps: int, 
     weights = backend.to_device(model.weight.array[:filters], backend.CPU)
     save_image_grid(weights.reshape(-1, IMAGE_SIZE, IMAGE_SIZE), folder / FILTERS_FILE, columns=10,
                     normalize_each=True, cell_inches=0.7,
-                    suptitle=f"RBM filters: weights of {len(weights)} hidden units ({description})")
+                    suptitle=f"{folder.name}: RBM filters: weights of {len(weights)} hidden units "
+                             f"({description})")
     device = backend.device_of(model.weight.array)
     v = backend.to_device(test_images[:chains], device)
     every = max(1, sample_steps // (snapshots - 1))
@@ -152,7 +153,7 @@ def draw_rbm_figures(model: RBM, test_images: numpy.ndarray, sample_steps: int, 
         labels.append(f"{snapshot * every} steps")
     grid = numpy.concatenate(rows).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     save_image_grid(grid, folder / SAMPLES_FILE, columns=chains, cell_inches=0.7, row_labels=labels,
-                    suptitle="Gibbs chains from test images: p(v|h) along each chain")
+                    suptitle=f"{folder.name}: Gibbs chains from test images: p(v|h) along each chain")
 
 
 @recipe(
