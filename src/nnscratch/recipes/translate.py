@@ -47,15 +47,16 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def date_formats_summary() -> str:
     """What a seq2seq-dates model was trained on: every format (as 3 September 2021 is written
     in it) and the range of dates, from datasets/dates.py."""
-    from ..datasets.dates import FIRST_DAY, FORMATS, LAST_DAY
+    from ..datasets.dates import CASES, FIRST_DAY, FORMATS, LAST_DAY
 
     example = datetime.date(2021, 9, 3)
     written = "; ".join(dict.fromkeys(write(example) for write in FORMATS.values()))
+    cases = ", ".join(name for name, _, _ in CASES)
     return (f"seq2seq-dates models read dates from {FIRST_DAY.isoformat()} to "
             f"{LAST_DAY.isoformat()} (years {FIRST_DAY.year}-{LAST_DAY.year}; two-digit years "
             f"69-99 are 19xx, 00-68 are 20xx; numeric dates are day first), in English and "
-            f"Korean, written like: {written} (in any letter case). Anything else gives an "
-            f"unreliable answer.")
+            f"Korean, in {len(FORMATS)} formats, written like: {written} (each {cases}). "
+            f"Anything else gives an unreliable answer.")
 
 
 def save_translation_files(directory: str | Path, config: dict[str, Any], source_vocab: Any,
