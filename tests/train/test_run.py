@@ -217,3 +217,16 @@ def test_the_metrics_log_is_read_from_regular_files_only(tmp_path):
     run.metrics_path.write_text('{"step": 1, "loss": 0.5}\n[1]\n' + "x" * (2 << 20) + "\n"
                                 + '{"step": 2, "loss": 0.25}\n')
     assert run.read_metrics() == [{"step": 1, "loss": 0.5}, {"step": 2, "loss": 0.25}]
+
+
+def test_rewriting_the_weights_first_forgets_their_old_digest(tmp_path):
+    from nnscratch.serialization import save
+
+    run = RunFolder(tmp_path)
+    run.create()
+    write_weights(run, {"w": np.zeros(3, dtype=np.float32)})
+    run.forget_model_record()  # a resumed run is about to write new weights …
+    save({"w": np.ones(3, dtype=np.float32)}, run.model_path)  # … and is killed after them
+    summary = json.loads(run.summary_path.read_text())
+    assert "model" not in summary and summary["status"] == "completed"
+    assert run.final_weights()["w"].numpy().tolist() == [1.0, 1.0, 1.0]

@@ -133,6 +133,18 @@ class RunFolder:
                 size += len(chunk)
         return {"file": self.model_path.name, "bytes": size, "sha256": digest.hexdigest()}
 
+    def forget_model_record(self) -> None:
+        """Drop the weights' record from summary.json before the weights are rewritten (a
+        resumed run), so a crash between the two writes leaves weights that load unchecked
+        rather than weights that fail a stale digest. A summary that cannot be read is left."""
+        try:
+            summary = untrusted.read_json_object(self.summary_path, max_bytes=CONFIG_LIMIT)
+        except (ValueError, OSError):
+            return
+        if "model" in summary:
+            del summary["model"]
+            atomic_write_json(self.summary_path, finite_or_none(summary))
+
     def verify_model(self) -> None:
         """Check ``model.safetensors`` against the size and digest summary.json records for
         it; ValueError naming the file on a mismatch. Nothing to check without a record."""

@@ -354,6 +354,7 @@ class Trainer:
             if bad is not None:
                 raise NonFiniteStateError(self.global_step, bad)
             try:
+                self.run.forget_model_record()
                 save(self.model.state_dict(), self.run.model_path)
                 self._model_record = self.run.model_record()
             except OSError as error:
