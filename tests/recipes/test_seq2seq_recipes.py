@@ -187,3 +187,17 @@ def test_parallel_corpus_recipe_needs_its_file(tmp_path):
     result = cli("train", "seq2seq", "--out", "run", cwd=tmp_path)
     assert result.returncode == 2 and "--data FILE.tsv" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_resume_leaves_the_sidecars_as_they_are(dates_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(dates_run, run)
+    files = [run / name for name in ("seq2seq.json", "source_vocab.json", "target_vocab.json")]
+    before = [(os.stat(f).st_ino, os.stat(f).st_mtime_ns, f.read_bytes()) for f in files]
+    result = cli("train", "--resume", "run", "--steps", "102", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run / "summary.json").read_text())["steps"] == 102
+    # not rewritten, so a kill during the resume cannot leave them truncated
+    assert [(os.stat(f).st_ino, os.stat(f).st_mtime_ns, f.read_bytes()) for f in files] == before
