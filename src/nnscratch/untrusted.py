@@ -76,7 +76,7 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
             raise UntrustedFileError(f"{what} {path} has {info.st_size} bytes, more than the "
                                      f"{max_bytes} such a file may hold")
         try:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(min(info.st_size, max_bytes) + 1)  # read() allocates what it is asked for
         except OSError as error:
             raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
     if len(data) > max_bytes:  # the file grew while being read
