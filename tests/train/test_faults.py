@@ -35,3 +35,16 @@ def test_hooks_are_off_unless_set(monkeypatch):
     hooks = FaultInjector.from_environment()
     assert hooks.poison(2, 1.5) == 1.5 and math.isnan(hooks.poison(3, 1.5))
     assert hooks.signal_at_step == (5, signal.SIGTERM)
+
+
+def test_a_second_ctrl_c_interrupts_once_and_never_inside_deferred_blocks():
+    with StopSignals() as signals:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert signals.requested == "SIGINT" and signals.number == signal.SIGINT
+        with signals.deferred():
+            os.kill(os.getpid(), signal.SIGINT)  # noted, not raised: the summary is written
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)  # a third does not break into that handling
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert signals.requested == "SIGINT"

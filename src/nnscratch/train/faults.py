@@ -57,8 +57,9 @@ class StopSignals:
 
     ``requested`` is the name of the first signal received (``"SIGINT"``), else None. A second
     SIGINT raises KeyboardInterrupt, for when saving itself hangs, except inside
-    :meth:`deferred` (the writing of summary.json), where it is only noted. Outside the main
-    thread (where Python cannot install handlers) it does nothing.
+    :meth:`deferred` (the writing of summary.json), where it is only noted; it is raised once,
+    so a third cannot break into the handling of the second. Outside the main thread (where
+    Python cannot install handlers) it does nothing.
     """
 
     SIGNALS = ("SIGINT", "SIGTERM")
@@ -67,6 +68,7 @@ class StopSignals:
         self.requested: str | None = None
         self._previous: dict[int, Any] = {}
         self._deferring = 0
+        self._interrupted = False
 
     @property
     def number(self) -> int | None:
@@ -96,7 +98,9 @@ class StopSignals:
         self._previous.clear()
 
     def _handle(self, number: int, frame: Any) -> None:
-        if self.requested == "SIGINT" and number == signal.SIGINT and not self._deferring:
+        if self.requested == "SIGINT" and number == signal.SIGINT and not self._deferring \
+                and not self._interrupted:
+            self._interrupted = True  # once: later ones must not escape the handling of this one
             raise KeyboardInterrupt
         self.requested = self.requested or signal.Signals(number).name
 
