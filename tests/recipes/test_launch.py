@@ -108,12 +108,14 @@ def test_resuming_a_completed_run_changes_nothing(tmp_path):
 
 
 def test_a_completed_run_continues_with_a_longer_bound(tmp_path):
-    first = train_small("cnn-shapes", tmp_path, "--steps", 4, "--set", "log_every=1")
+    first = train_small("cnn-shapes", tmp_path, "--epochs", 1, "--set", "log_every=1")  # 4 steps
     assert first.returncode == 0, first.stderr
     run = tmp_path / "run"
+    assert summary(run)["steps"] == 4
     before = snapshot(run)
-    short = cli("train", "--resume", "run", "--steps", 4, cwd=tmp_path)
-    assert short.returncode == 0 and "complete" in short.stdout and snapshot(run) == before
+    for same in (["--steps", 4], ["--epochs", 1], ["--steps", 3], ["--epochs", 1, "--steps", 99]):
+        short = cli("train", "--resume", "run", *same, cwd=tmp_path)
+        assert short.returncode == 0 and "complete" in short.stdout and snapshot(run) == before, same
     longer = cli("train", "--resume", "run", "--steps", 10, "--quiet", cwd=tmp_path)
     assert longer.returncode == 0, longer.stderr
     assert summary(run)["steps"] == 10
@@ -126,6 +128,17 @@ def test_a_completed_run_continues_with_a_longer_bound(tmp_path):
         assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 10)) / 2, abs=1e-12)
     for step in range(1, 4):  # the first session's steps, over its 4-step horizon
         assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 4)) / 2, abs=1e-12)
+    config = json.loads((run / "config.json").read_text())
+    assert (config["settings"]["steps"], config["settings"]["epochs"]) == (10, None)
+    assert config["resumes"][-1]["changed"] == {"steps": [None, 10], "epochs": [1, None]}
+    # and a longer --epochs continues too (10 steps are 2.5 epochs: 3 epochs are 12 steps),
+    # stopped by a signal and resumed without flags it keeps its new bound
+    more = cli("train", "--resume", "run", "--epochs", 3, "--quiet", cwd=tmp_path,
+               env={"NNSCRATCH_TEST_SIGNAL_AT_STEP": "11:SIGTERM"})
+    assert more.returncode == 128 + signal.SIGTERM, more.stderr
+    last = cli("train", "--resume", "run", "--quiet", cwd=tmp_path)
+    assert last.returncode == 0, last.stderr
+    assert summary(run)["steps"] == 12 and summary(run)["status"] == "completed"
 
 
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])

@@ -69,13 +69,6 @@ def completed_steps(run: RunFolder) -> int | None:
         raise SettingsError(f"cannot resume: {error}") from None
 
 
-def extends(settings: Settings, saved: Settings) -> bool:
-    """Whether ``settings`` bound the run later than ``saved`` did: a larger ``steps`` or
-    ``epochs`` than the run was given (a bound the run did not have cannot lengthen it)."""
-    return any(settings[name] is not None and saved[name] is not None and settings[name] > saved[name]
-               for name in ("steps", "epochs"))
-
-
 def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any],
             out: str | None, resume: str | None) -> tuple[Recipe, Settings, RunFolder]:
     """Resolve the recipe, its settings and the run folder; SettingsError on any bad input."""
@@ -87,13 +80,17 @@ def prepare(recipe_name: str | None, flags: dict[str, Any], config: dict[str, An
         if recipe_name is not None and recipe_name != recipe.name:
             raise SettingsError(f"cannot resume: {resume} is a run of recipe "
                                 f"{recipe.name!r}, not {recipe_name!r}")
-        for name, value in {**config, **flags}.items():
+        given = {**config, **flags}
+        for name, value in given.items():
             value = check_setting(recipe, name, value)
             if value != settings[name] and name not in RESUME_OVERRIDABLE:
                 raise SettingsError(f"cannot resume with {name}={value!r}: the run used "
                                     f"{settings[name]!r} (only {', '.join(sorted(RESUME_OVERRIDABLE))}"
                                     f" may change)")
             settings[name] = value
+        for bound, other in (("steps", "epochs"), ("epochs", "steps")):
+            if bound in given and other not in given:
+                settings[other] = None  # as for a new run: the one bound given bounds it
         if settings.epochs is None and settings.steps is None:
             raise SettingsError("cannot resume with neither epochs nor steps: the run would never end")
         return recipe, settings, run
@@ -185,16 +182,21 @@ def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any]
     128 + N when signal N stopped it (130 for Ctrl-C, 143 for SIGTERM; the shell's convention),
     so ``nnscratch train … && nnscratch evaluate …`` does not go on after an interrupted run."""
     recipe, settings, run = prepare(recipe_name, flags, config, out, resume)
+    # a completed run continues only when its bound is lengthened (not after early stopping)
     done = completed_steps(run) if resume is not None else None
-    if done is not None and not extends(settings, saved_run(run, "resume")[1]):
+    if done is not None and not {"steps", "epochs"} & {*flags, *config}:
         return _already_complete(run, done)
     task, optimizer, scheduler = build(recipe, settings)
-    if done is not None and total_steps(settings, task.train_data) <= done:
-        return _already_complete(run, done)
+    if done is not None:
+        bound = total_steps(settings, task.train_data)
+        if bound <= max(done, total_steps(saved_run(run, "resume")[1], task.train_data)):
+            return _already_complete(run, done)
     try:
         run.create()
         if resume is None:
             run.write_config(recipe.name, dict(settings))
+        else:
+            record_resume(run, settings)
     except WriteError as error:
         raise SettingsError(str(error)) from None
     trainer = make_trainer(recipe, settings, task, optimizer, scheduler, run,
@@ -207,6 +209,30 @@ def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any]
     if result.status == "stopped" and signal_number is not None:
         return 128 + int(signal_number)
     return 0
+
+
+BOUNDS = ("epochs", "steps")
+
+
+def record_resume(run: RunFolder, settings: Settings) -> None:
+    """Write a resume's changed settings into config.json: the new bounds (``epochs``,
+    ``steps``) replace the old, so a later resume keeps them, and ``resumes`` lists every
+    change (``{"at": time, "changed": {name: [old, new]}}``). Nothing is written when nothing
+    changed."""
+    import time
+
+    from ..train.atomic import atomic_write_json
+
+    config = run.read_config()
+    saved = config["settings"]
+    changed = {name: [saved.get(name), settings[name]] for name in RESUME_OVERRIDABLE
+               if name in settings and saved.get(name) != settings[name]}
+    if not changed:
+        return
+    config["settings"] = {**saved, **{name: settings[name] for name in BOUNDS if name in changed}}
+    history = config.get("resumes") if isinstance(config.get("resumes"), list) else []
+    config["resumes"] = [*history, {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "changed": changed}]
+    atomic_write_json(run.config_path, config)
 
 
 def _already_complete(run: RunFolder, steps: int) -> int:
