@@ -133,7 +133,8 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(flag, dest=name, type=kind, metavar=metavar, help=text)
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/RECIPE-TIME)")
     parser.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its "
-                        "newest valid checkpoint")
+                        "newest valid checkpoint (a completed run only with a larger --steps or "
+                        "--epochs, the one bound given then bounding it)")
     parser.add_argument("--config", metavar="FILE.toml", help="settings file (flags win)")
     parser.add_argument("--set", dest="assignments", type=_setting, action="append", default=[],
                         metavar="KEY=VALUE", help="override any setting of the recipe "
@@ -156,6 +157,8 @@ def train_command(args: argparse.Namespace) -> int:
 def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--device", type=device_name, metavar="cpu|cuda",
+                        help="where to evaluate (default: the run's device)")
 
 
 @command("evaluate", "evaluate a run's final weights on its test data", _configure_evaluate)
@@ -165,7 +168,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from .recipes.launch import evaluate
     from .train.run import finite_or_none
 
-    metrics = evaluate(args.run_dir)
+    metrics = evaluate(args.run_dir, device=args.device)
     if args.json:
         print(json.dumps(finite_or_none(metrics)))
     else:

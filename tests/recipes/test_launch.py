@@ -248,3 +248,14 @@ def test_a_resumed_run_keeps_its_horizon(tmp_path):
     assert sorted(lrs) == list(range(1, 9))
     for step, lr in lrs.items():  # one cosine over the 8 steps, across the two sessions
         assert lr == pytest.approx(base * (1 + math.cos(math.pi * step / 8)) / 2, abs=1e-12)
+
+
+def test_evaluate_on_another_device(finished_run, tmp_path):
+    folder = crafted(finished_run, tmp_path, set_setting("device", "cuda"))
+    import nnscratch
+
+    if not nnscratch.cuda.is_available():
+        assert_usage_error(cli("evaluate", folder, cwd=tmp_path), "GPU")
+    result = cli("evaluate", folder, "--device", "cpu", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == summary(finished_run)["final"]

@@ -257,11 +257,14 @@ def report(result: FitResult, run: RunFolder, quiet: bool) -> None:
               f"run folder: {run.path}", flush=True)
 
 
-def evaluate(run_dir: str) -> dict[str, float]:
+def evaluate(run_dir: str, device: str | None = None) -> dict[str, float]:
     """Rebuild a run's recipe, load its final weights (or newest valid checkpoint), and
-    return the metrics on its test data (validation data when it has no test set)."""
+    return the metrics on its test data (validation data when it has no test set), on the
+    run's device or ``device``."""
     run = RunFolder(run_dir)
     recipe, settings = saved_run(run, "evaluate")
+    if device is not None:
+        settings["device"] = check_setting(recipe, "device", device)
     task, _, _ = build(recipe, settings)
     weights = _final_weights(run, settings.device)
     try:
