@@ -16,7 +16,7 @@ import nnscratch.nn.functional as F
 from nnscratch.data import DataLoader, TensorDataset
 from nnscratch.optim import SGD, Adam
 from nnscratch.optim.lr_scheduler import StepLR
-from nnscratch.train import Callback, RunFolder, Trainer
+from nnscratch.train import Callback, EarlyStopping, RunFolder, Trainer
 from nnscratch.train.checkpoint import Checkpointer, CheckpointError
 
 
@@ -72,7 +72,7 @@ CRAFTED = {  # the newest record's "state", changed; its tensors (and so its has
     "rng": (("rng", "cpu", "bit_generator"), "MT19937"),  # fails last, after all else applied
     "rng-type": (("rng", "cpu"), [1, 2]),
     "data-position": (("data", "batches_yielded"), 999),  # fails after model and optimiser
-    "callbacks": (("callbacks",), [{"best": 1.0}]),
+    "callbacks": (("callbacks",), "none"),
     "validation": (("last_validation",), {"loss": "low"}),
 }
 
@@ -160,3 +160,23 @@ def test_the_last_good_checkpoint_named_is_finite(tmp_path):
     assert f"last good checkpoint: {checkpointer.last_valid()}" in result.message
     state = checkpointer.load_latest()[1]
     assert all(np.isfinite(t.numpy()).all() for t in state["model"].values())
+
+
+def test_an_early_stopping_state_of_the_wrong_kind_falls_back(tmp_path):
+    def with_patience(run=None, max_steps=None):
+        model, trainer = make(run, max_steps=max_steps)
+        trainer.val_data = trainer.train_data
+        trainer.callbacks.append(EarlyStopping("loss", patience=50))
+        return model, trainer
+
+    run = RunFolder(tmp_path / "run")
+    with_patience(run, max_steps=9)[1].fit()
+    newest = Checkpointer(run.checkpoints).list()[-1]
+    record = json.loads(newest.path.read_text())
+    assert record["state"]["callbacks"][0]["bad_epochs"] == 0
+    record["state"]["callbacks"][0]["bad_epochs"] = "many"
+    newest.path.write_text(json.dumps(record))
+    warnings = []
+    _, second = with_patience(run)
+    assert second.resume(warn=warnings.append) == 8
+    assert "callbacks[0].bad_epochs must be a number" in warnings[0]

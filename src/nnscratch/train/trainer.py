@@ -226,8 +226,14 @@ class Trainer:
                     raise CheckpointError(f"{source}: last_validation[{name!r}] is not a number")
         except untrusted.UntrustedFileError as error:
             raise CheckpointError(f"{error} (trainer counters)") from None
-        for name in ("counters", "rng", "epoch_loss", "callbacks"):
-            _check_like(state.get(name), own[name], f"{source}: {name}")
+        for name in ("counters", "rng", "epoch_loss"):
+            _check_like(state[name], own[name], f"{source}: {name}")
+        saved_callbacks = state.get("callbacks", [])
+        if not isinstance(saved_callbacks, list):
+            raise CheckpointError(f"{source}: callbacks must be a list")
+        # a resume may add or drop a callback (a time budget): those present must match
+        for index, (saved, mine) in enumerate(zip(saved_callbacks, own["callbacks"])):
+            _check_like(saved, mine, f"{source}: callbacks[{index}]")
         if self.scheduler is not None and state.get("scheduler") is not None:
             _check_like(state["scheduler"], own["scheduler"], f"{source}: scheduler")
         groups = state["optimizer"].get("param_groups")
