@@ -165,3 +165,10 @@ def test_a_choice_is_enforced(text):
 ])
 def test_a_range_is_shown_as_written(declared, text):
     assert str(declared) == text
+
+
+def test_every_setting_shown_as_none_accepts_none():
+    for found in all_recipes().values():
+        for name, default in found.defaults.items():
+            if default is None:
+                assert check_setting(found, name, "none") is None, (found.name, name)
