@@ -28,29 +28,27 @@ import os
 import platform
 import re
 import stat
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
 from .. import untrusted
+from . import folder_lock
 from .atomic import WriteError, atomic_write_json
+from .folder_lock import RunFolderBusy
+
+__all__ = ["CONFIG_LIMIT", "STATUSES", "TEMPORARY_NAMES", "RunFolder", "RunFolderBusy",
+           "default_run_path", "finite_or_none"]
 
 STATUSES = ("completed", "stopped", "failed")
 #: the largest config.json / summary.json / .lock.owner read back
 CONFIG_LIMIT = 1024 * 1024
-OWNER_LIMIT = 4096
 #: a line of metrics.jsonl longer than this is not one the trainer wrote; it is skipped
 METRICS_LINE_LIMIT = 1024 * 1024
 #: hidden temporaries of the run folder's writers: atomic.py's ``.NAME.tmp-PID`` and
 #: serialization.save's ``.NAME.XXXXXXXX.tmp`` (tempfile.mkstemp's 8 random characters)
 TEMPORARY_NAMES = (re.compile(r"^\..+\.tmp-\d+$"), re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$"))
-
-
-class RunFolderBusy(ValueError):  # noqa: N818 - named for the state it reports
-    """Another process holds the run folder's lock (the message names the folder and holder)."""
 
 
 def default_run_path(recipe: str, root: str | Path = "runs") -> Path:
@@ -181,92 +179,11 @@ class RunFolder:
         return {"file": name, "bytes": size, "sha256": digest}
 
     # ------------------------------------------------------------------ one process at a time
-    @contextmanager
-    def lock(self) -> Iterator[RunFolder]:
-        """Hold the run folder's exclusive lock for the ``with`` block (creating the folder).
-
-        The lock is an OS file lock (``flock`` through :mod:`filelock`) on ``.lock``, so the
-        kernel frees it when the holder exits, however it exits (SIGKILL included). A second
-        process gets :class:`RunFolderBusy` at once, naming the holder's pid. Re-entrant within
-        one process: the trainer locks the folder that ``nnscratch train`` already holds.
-        """
-        import filelock
-
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise WriteError(f"cannot create run folder {self.path}: "
-                             f"{error.strerror or error}") from error
-        key = os.path.realpath(self.path)
-        with _HELD_GUARD:
-            held = _HELD.get(key)
-            if held is not None and held[0] == os.getpid():
-                _HELD[key] = (held[0], held[1], held[2] + 1)
-                nested = True
-            else:
-                nested = False
-        if nested:
-            try:
-                yield self
-            finally:
-                self._release_nested(key)
-            return
-        file_lock = filelock.FileLock(self.path / ".lock", timeout=0)
-        try:
-            file_lock.acquire()
-        except filelock.Timeout:
-            raise RunFolderBusy(f"run folder {self.path} is in use by {self._holder()}; wait "
-                                f"for it to end or choose another folder") from None
-        except OSError as error:
-            raise WriteError(f"cannot lock run folder {self.path}: "
-                             f"{error.strerror or error}") from error
-        with _HELD_GUARD:
-            _HELD[key] = (os.getpid(), file_lock, 1)
-        try:
-            atomic_write_json(self.path / ".lock.owner",
-                              {"pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-            yield self
-        finally:
-            self._release_nested(key)
-
-    @staticmethod
-    def _release_nested(key: str) -> None:
-        with _HELD_GUARD:
-            pid, file_lock, depth = _HELD[key]
-            if depth > 1:
-                _HELD[key] = (pid, file_lock, depth - 1)
-                return
-            del _HELD[key]
-        # the owner note goes while the lock is still held, so it never names a later holder
-        try:
-            os.unlink(Path(file_lock.lock_file).with_name(".lock.owner"))
-        except OSError:
-            pass
-        file_lock.release()
-
-    def _holder(self) -> str:
-        """'another process (pid 1234, since …)' from .lock.owner, read as untrusted input.
-
-        The holder writes its note just after it takes the lock, so a note that is missing or
-        names a process that no longer exists (a holder killed before) is waited for briefly.
-        """
-        owner = self.path / ".lock.owner"
-        deadline = time.monotonic() + 1.0
-        while True:
-            try:
-                note = untrusted.read_json_object(owner, max_bytes=OWNER_LIMIT)
-                pid = untrusted.field(note, "pid", int, source=owner, low=1, high=1 << 31)
-                started = untrusted.field(note, "started", str, source=owner, default="")
-                if _is_alive(pid) or time.monotonic() > deadline:
-                    since = f", since {started[:40]}" if started else ""
-                    return f"another process (pid {pid}{since})"
-            except FileNotFoundError:
-                if time.monotonic() > deadline:
-                    break
-            except (ValueError, OSError):
-                break
-            time.sleep(0.02)
-        return "another process (its pid is not recorded)"
+    def lock(self) -> AbstractContextManager[Path]:
+        """Hold the run folder's exclusive lock for a ``with`` block (creating the folder);
+        :class:`RunFolderBusy` at once, naming the holder's pid, when another process holds
+        it. See :mod:`.folder_lock`."""
+        return folder_lock.hold(self.path)
 
     def remove_orphans(self) -> list[Path]:
         """Delete the hidden temporaries that writers killed mid-write leave behind (in the
@@ -423,18 +340,3 @@ def _step_of(line: str) -> int | None:
         return None
     step = record.get("step") if isinstance(record, dict) else None
     return step if isinstance(step, int) and not isinstance(step, bool) else None
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, owned by someone else
-        return True
-    return True
-
-
-# run folders this process holds: realpath -> (pid, FileLock, depth); the pid guards a fork
-_HELD: dict[str, tuple[int, Any, int]] = {}
-_HELD_GUARD = threading.Lock()

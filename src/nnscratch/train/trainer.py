@@ -44,6 +44,8 @@ from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
 from .plots import plot_learning_curves
 from .progress import Progress
 from .run import RunFolder
+from .throughput import examples_in, rate_unit
+from .trainer_state import check_state, restore, snapshot
 
 
 @dataclass
@@ -60,27 +62,6 @@ class FitResult:
     final: dict[str, float] = field(default_factory=dict)
     message: str | None = None
     signal: int | None = None
-
-
-def examples_in(batch: Any, batch_first: bool = True) -> int:
-    """The number of examples in ``batch``: the first axis of its first array (a Tensor, a
-    numpy array, or anything with a ``shape``), found depth first through tuples, lists and
-    dicts; the second axis when ``batch_first`` is False (time-major sequence batches, shape
-    ``(T, B, …)``). 1 for a batch with no array at all (a single example)."""
-    stack = [batch]
-    while stack:
-        node = stack.pop()
-        shape = getattr(node, "shape", None)
-        if shape is not None and not isinstance(node, type):
-            axis = 0 if batch_first else 1
-            if len(shape) > axis:
-                return int(shape[axis])
-            continue
-        if isinstance(node, (tuple, list)):
-            stack.extend(reversed(node))
-        elif isinstance(node, dict):
-            stack.extend(reversed(list(node.values())))
-    return 1
 
 
 class Trainer:
@@ -181,7 +162,7 @@ class Trainer:
         this trainer's own state first (:class:`CheckpointError` naming ``source`` and the
         field), so a state of another run, or a crafted one, changes nothing; the model and
         optimiser check their own arrays before changing anything."""
-        self._check_state(state, source)
+        check_state(self, state, source)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -198,52 +179,6 @@ class Trainer:
             callback.load_state_dict(callback_state)
         backend.set_rng_state(state["rng"])  # last: nothing after it may draw
 
-    def _check_state(self, state: Any, source: Any) -> None:
-        if not isinstance(state, dict):
-            raise CheckpointError(f"{source}: the trainer state is a {type(state).__name__}, "
-                                  f"not a mapping")
-        for name in ("model", "optimizer", "counters", "rng", "epoch_loss"):
-            if not isinstance(state.get(name), dict):
-                raise CheckpointError(f"{source}: the trainer state lacks {name!r} (or it is "
-                                      f"not a mapping)")
-        own = self.state_dict()
-        try:
-            counters = state["counters"]
-            for name in ("epoch", "step_in_epoch", "global_step"):
-                untrusted.field(counters, name, int, source=source, low=0, high=1 << 62)
-            untrusted.field(counters, "seconds", float, source=source, low=0.0, high=1e12)
-            if counters["step_in_epoch"] > counters["global_step"]:
-                raise CheckpointError(f"{source}: step_in_epoch {counters['step_in_epoch']} "
-                                      f"exceeds global_step {counters['global_step']}")
-            untrusted.field(state["epoch_loss"], "count", int, source=source, low=0)
-            untrusted.field(state["epoch_loss"], "total", float, source=source)
-            last_validation = state.get("last_validation") or {}
-            if not isinstance(last_validation, dict):
-                raise CheckpointError(f"{source}: last_validation is not a mapping")
-            for name, value in last_validation.items():
-                if value is not None and (isinstance(value, bool)
-                                          or not isinstance(value, (int, float))):
-                    raise CheckpointError(f"{source}: last_validation[{name!r}] is not a number")
-        except untrusted.UntrustedFileError as error:
-            raise CheckpointError(f"{error} (trainer counters)") from None
-        for name in ("counters", "rng", "epoch_loss"):
-            _check_like(state[name], own[name], f"{source}: {name}")
-        saved_callbacks = state.get("callbacks", [])
-        if not isinstance(saved_callbacks, list):
-            raise CheckpointError(f"{source}: callbacks must be a list")
-        # a resume may add or drop a callback (a time budget): those present must match
-        for index, (saved, mine) in enumerate(zip(saved_callbacks, own["callbacks"])):
-            _check_like(saved, mine, f"{source}: callbacks[{index}]")
-        if self.scheduler is not None and state.get("scheduler") is not None:
-            _check_like(state["scheduler"], own["scheduler"], f"{source}: scheduler")
-        groups = state["optimizer"].get("param_groups")
-        _check_like(groups, own["optimizer"]["param_groups"], f"{source}: optimizer param_groups")
-        if not isinstance(state["optimizer"].get("state"), dict):
-            raise CheckpointError(f"{source}: the optimizer state is not a mapping")
-        if state.get("data") is not None and not hasattr(self.train_data, "load_state_dict"):
-            raise CheckpointError(f"{source}: the state has a data position but the training "
-                                  f"data cannot take one")
-
     def _apply_checkpoint(self, info: CheckpointInfo, state: dict) -> None:
         """``load_state_dict`` for :meth:`resume`: a state that cannot be applied is a
         :class:`CheckpointError` (so an older checkpoint is tried) and leaves this trainer as
@@ -252,37 +187,17 @@ class Trainer:
         if isinstance(counters, dict) and counters.get("global_step") != info.step:
             raise CheckpointError(f"checkpoint {info.path}: its state is of step "
                                   f"{untrusted._short(counters.get('global_step'))}, not {info.step}")
-        snapshot = self._snapshot()
+        saved = snapshot(self)
         try:
             self.load_state_dict(state, source=f"checkpoint {info.path}")
         except CheckpointError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError,
                 OverflowError) as error:
-            self._restore(snapshot)
+            restore(self, saved)
             reason = str(error).replace("\n", " ").replace("\t", "")
             raise CheckpointError(f"checkpoint {info.path} does not fit this run "
                                   f"({type(error).__name__}: {reason})") from None
-
-    def _snapshot(self) -> tuple[Any, dict, Any]:
-        """A copy of everything :meth:`load_state_dict` changes (arrays copied, not shared)."""
-        from .state_tree import flatten
-
-        state = self.state_dict()
-        data = self.train_data.state_dict() if hasattr(self.train_data, "state_dict") else None
-        skeleton, arrays = flatten(state)
-        return skeleton, {key: array.copy() for key, array in arrays.items()}, data
-
-    def _restore(self, snapshot: tuple[Any, dict, Any]) -> None:
-        from .state_tree import unflatten
-
-        skeleton, arrays, data = snapshot
-        state = unflatten(skeleton, arrays, self.device)
-        if not state["optimizer"]["state"]:
-            self.optimizer.state.clear()
-        self.load_state_dict(state, source="the trainer's own state")
-        if data is not None:
-            self.train_data.load_state_dict(data)
 
     def elapsed(self) -> float:
         return self.seconds_before + (time.monotonic() - self._started)
@@ -473,7 +388,8 @@ class Trainer:
                 if state is not None:
                     self.carried = detach_state(state)
                 if not self._unit_known:
-                    self._unit, self._unit_known = self._rate_unit(batch, target), True
+                    self._unit = rate_unit(self.count_unit, batch, target, count, examples)
+                    self._unit_known = True
                 window.append((loss.array, count(target), examples(batch)))
                 self.global_step = step
                 self.step_in_epoch += 1
@@ -540,16 +456,6 @@ class Trainer:
             rates[f"{self._unit}/s"] = targets / seconds
         return rates
 
-    def _rate_unit(self, batch: Any, target: Any) -> str | None:
-        """What ``count`` counts, for the second throughput (see ``count_unit``)."""
-        if self.count_unit != "auto":
-            return self.count_unit
-        array = getattr(target, "array", target)
-        integer = getattr(getattr(array, "dtype", None), "kind", "") in ("i", "u")
-        if (integer or hasattr(target, "count")) and self.count(target) != self.examples(batch):
-            return "tokens"
-        return None
-
     def _log(self, record: dict) -> None:
         self.history.append(record)
         if self.run is not None:
@@ -614,34 +520,6 @@ class Trainer:
             raise RuntimeError("Trainer.resume: there is no run folder to resume from")
         found = self.checkpointer.load_latest(self.device, warn, accept=self._apply_checkpoint)
         return None if found is None else found[0].step
-
-
-def _check_like(saved: Any, own: Any, where: str) -> None:
-    """CheckpointError unless ``saved`` has the structure of ``own``: the same keys, list
-    lengths and kinds of value (numbers for numbers, strings for strings …). Arrays and the
-    values ``own`` leaves open (None) are not compared here."""
-    if own is None or hasattr(own, "shape"):
-        return
-    if isinstance(own, (bool, str)):
-        if type(saved) is not type(own):
-            raise CheckpointError(f"{where} must be {type(own).__name__}, got "
-                                  f"{untrusted._short(saved)}")
-    elif isinstance(own, (int, float)):
-        if isinstance(saved, bool) or not isinstance(saved, (int, float)):
-            raise CheckpointError(f"{where} must be a number, got {untrusted._short(saved)}")
-    elif isinstance(own, dict):
-        if not isinstance(saved, dict) or set(saved) != set(own):
-            keys = sorted(map(str, saved)) if isinstance(saved, dict) else saved
-            raise CheckpointError(f"{where} must have the keys {sorted(map(str, own))}, got "
-                                  f"{untrusted._short(keys)}")
-        for key, value in own.items():
-            _check_like(saved[key], value, f"{where}.{key}")
-    elif isinstance(own, (list, tuple)):
-        if not isinstance(saved, (list, tuple)) or len(saved) != len(own):
-            raise CheckpointError(f"{where} must be a list of {len(own)}, got "
-                                  f"{untrusted._short(saved)}")
-        for index, (mine, theirs) in enumerate(zip(own, saved)):
-            _check_like(theirs, mine, f"{where}[{index}]")
 
 
 def _is_plateau(scheduler: Any) -> bool:

@@ -1,4 +1,4 @@
-"""RunFolder.lock: one process at a time per run folder, tried with real processes and kills.
+"""folder_lock (RunFolder.lock): one process at a time per run folder, tried with real processes and kills.
 
 The truth is the kernel's: of processes that race for one folder exactly one holds it, every
 other one is refused at once naming the holder's pid, and a holder killed with SIGKILL frees
