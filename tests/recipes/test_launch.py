@@ -259,3 +259,9 @@ def test_evaluate_on_another_device(finished_run, tmp_path):
     result = cli("evaluate", folder, "--device", "cpu", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == summary(finished_run)["final"]
+
+
+@pytest.mark.parametrize("command", [["evaluate", "nope"], ["train", "--resume", "nope"]])
+def test_a_missing_run_folder_is_said_to_not_exist(tmp_path, command):
+    assert_usage_error(cli(*command, cwd=tmp_path), "run folder nope does not exist")
+    assert list(tmp_path.iterdir()) == []

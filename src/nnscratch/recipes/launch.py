@@ -35,6 +35,8 @@ RESUME_OVERRIDABLE = {"epochs", "steps", "checkpoint_every", "keep_checkpoints",
 def saved_run(run: RunFolder, doing: str) -> tuple[Recipe, Settings]:
     """The recipe and settings of a run folder's config.json, each value checked as a flag
     would be; SettingsError naming the file and the field otherwise."""
+    if not run.path.exists():
+        raise SettingsError(f"cannot {doing}: run folder {run.path} does not exist")
     try:
         saved = run.read_config()
     except (FileNotFoundError, ValueError) as error:
