@@ -308,3 +308,10 @@ def test_version(tmp_path):
 
     result = cli("--version", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == f"nnscratch {nnscratch.__version__}"
+
+
+@pytest.mark.parametrize("recipe", ["cnn-shapes", "caption-shapes"])
+def test_generated_images_that_would_not_fit_in_memory_are_refused(tmp_path, recipe):
+    result = cli("train", recipe, "--set", "train_size=1000000", "--set", "image_size=256", cwd=tmp_path)
+    assert_usage_error(result, "GiB", "image_size")
+    assert list(tmp_path.iterdir()) == []

@@ -32,6 +32,7 @@ from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
 from ..train import bleu  # noqa: F401 - registers the metrics "bleu" and "exact_match"
 from .caption_files import CaptionFiles, caption_vocab
+from .cnn import check_generated_images
 from .registry import Range, Settings, SettingsError, Task, recipe
 
 EVAL_BATCH = 500
@@ -135,6 +136,7 @@ def make_loss(pad_index: int) -> Any:
             "beam_size": (1, 64), "length_penalty": (0, 10), "grid": (1, 1000)},
 )
 def caption_shapes(settings: Settings) -> Task:
+    check_generated_images("caption-shapes", settings)
     sizes = (settings.train_size, settings.val_size, settings.test_size)
     vocab = caption_vocab()
     # three independent streams of images (as cnn-shapes draws them)

@@ -31,6 +31,20 @@ MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 # the model's sizes (a typo such as hidden=100000000 is refused before it allocates)
 CNN_RANGES = {"width": (1, 1024), "hidden": (1, 8192), "dropout": Range(0, 1, high_open=True)}
+# generated images are held in memory as uint8; each setting's range cannot bound their product
+GENERATED_BYTES_LIMIT = 4 * 2**30
+
+
+def check_generated_images(recipe: str, settings: Settings) -> None:
+    """SettingsError when ``train_size + val_size + test_size`` generated RGB images of
+    ``image_size``² pixels would need more than :data:`GENERATED_BYTES_LIMIT` bytes."""
+    count = settings.train_size + settings.val_size + settings.test_size
+    needed = count * 3 * settings.image_size ** 2
+    if needed > GENERATED_BYTES_LIMIT:
+        raise SettingsError(f"recipe {recipe!r}: {count} generated images of {settings.image_size}x"
+                            f"{settings.image_size} pixels need {needed / 2**30:.1f} GiB, more than "
+                            f"{GENERATED_BYTES_LIMIT // 2**30} GiB; lower train_size, val_size, "
+                            f"test_size or image_size")
 
 
 def _classification_task(model: Any, settings: Settings, train: Any, val: Any, test: Any) -> Task:
@@ -81,6 +95,7 @@ def _require_files(name: str, data: str, missing: list[str], expected: list[str]
     test_size=2000, image_size=32, width=16, hidden=128, dropout=0.25,
 )
 def cnn_shapes(settings: Settings) -> Task:
+    check_generated_images("cnn-shapes", settings)
     # three independent streams of images: the test images are never seen in training
     train, val, test = (Shapes(size, image_size=settings.image_size, seed=3 * settings.seed + split)
                         for split, size in enumerate((settings.train_size, settings.val_size,
