@@ -205,7 +205,8 @@ def tensors_record(tensors: Path) -> Path:
 Attack = Callable[[Path, Sandbox], None]
 
 
-def _replace(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
+    """``path`` (whatever it was: a file, a link, a FIFO) replaced by a regular file of ``data``."""
     if path.is_symlink() or path.exists():
         path.unlink()
     path.write_bytes(data)
@@ -229,7 +230,7 @@ def outside_link(path: Path, box: Sandbox) -> None:
 
 def _content(data: bytes) -> Attack:
     def attack(path: Path, box: Sandbox) -> None:
-        _replace(path, data)
+        replace_file(path, data)
     return attack
 
 
@@ -247,6 +248,34 @@ JSON_ATTACKS: dict[str, Attack] = {
 }
 #: the representative subset where the same reader is reached again
 JSON_FEW = ("fifo", "dev-zero", "nesting-bomb", "null")
+
+
+def sparse_huge(path: Path, box: Sandbox) -> None:
+    """An 8 GiB file of zeros that takes no disk (sparse): whoever reads it whole runs out of
+    the address space."""
+    path.unlink(missing_ok=True)
+    with open(path, "wb") as handle:
+        handle.truncate(8 << 30)
+
+
+def directory(path: Path, box: Sandbox) -> None:
+    path.unlink(missing_ok=True)
+    path.mkdir()
+
+
+def nan_constant(key: str | None = None) -> Attack:
+    """The legit JSON with the number of field ``key`` (default: the first number) replaced by
+    JSON's non-standard NaN."""
+    def attack(path: Path, box: Sandbox) -> None:
+        text = path.read_text()
+        name = re.escape(json.dumps(key)) if key else r'"[^"]+"'
+        number = re.search(name + r': (-?\d+(\.\d+)?(e-?\d+)?)(?=[,\n])', text)
+        replace_file(path, (text[:number.start(1)] + "NaN" + text[number.end(1):]).encode())
+    return attack
+
+
+#: attacks of the file as a file, tried where a reader is reached first
+FILE_ATTACKS: dict[str, Attack] = {"sparse-8GiB": sparse_huge, "directory": directory}
 
 
 
@@ -349,7 +378,7 @@ def read_json(path: Path) -> Any:
 
 
 def write_json(path: Path, value: Any) -> None:
-    _replace(path, json.dumps(value, indent=2).encode())
+    replace_file(path, json.dumps(value, indent=2).encode())
 
 
 
@@ -407,7 +436,7 @@ def _flip(blob: bytes, position: int, bit: int) -> bytes:
 
 def st_truncated(path: Path, box: Sandbox) -> None:
     blob = path.read_bytes()
-    _replace(path, blob[:len(blob) // 2])
+    replace_file(path, blob[:len(blob) // 2])
 
 
 def st_flip_data(path: Path, box: Sandbox) -> None:
@@ -415,7 +444,7 @@ def st_flip_data(path: Path, box: Sandbox) -> None:
     blob = path.read_bytes()
     (length,) = struct.unpack("<Q", blob[:8])
     middle = 8 + length + (len(blob) - 8 - length) // 2
-    _replace(path, _flip(blob, middle - middle % 4 + 1, 0x10))
+    replace_file(path, _flip(blob, middle - middle % 4 + 1, 0x10))
 
 
 def st_flip_header(path: Path, box: Sandbox) -> None:
@@ -424,27 +453,27 @@ def st_flip_header(path: Path, box: Sandbox) -> None:
     header, _ = read_safetensors(path)
     name = _tensors(header)[0][0]
     position = blob.index(json.dumps(name).encode(), 8) + 1
-    _replace(path, _flip(blob, position, 0x01))
+    replace_file(path, _flip(blob, position, 0x01))
 
 
 def st_header_bomb(path: Path, box: Sandbox) -> None:
     text = b"[" * 100_000
-    _replace(path, struct.pack("<Q", len(text)) + text)
+    replace_file(path, struct.pack("<Q", len(text)) + text)
 
 
 def st_header_long_int(path: Path, box: Sandbox) -> None:
     text = b'{"w":{"dtype":"F32","shape":[' + b"9" * 5000 + b'],"data_offsets":[0,4]}}'
-    _replace(path, struct.pack("<Q", len(text)) + text + bytes(4))
+    replace_file(path, struct.pack("<Q", len(text)) + text + bytes(4))
 
 
 def st_missing_key(path: Path, box: Sandbox) -> None:
     header, data = read_safetensors(path)
-    _replace(path, rebuild(header, data, drop=_largest(header)))
+    replace_file(path, rebuild(header, data, drop=_largest(header)))
 
 
 def st_wrong_shape(path: Path, box: Sandbox) -> None:
     header, data = read_safetensors(path)
-    _replace(path, rebuild(header, data, grow=_largest(header)))
+    replace_file(path, rebuild(header, data, grow=_largest(header)))
 
 
 SAFETENSORS_ATTACKS: dict[str, Attack] = {
