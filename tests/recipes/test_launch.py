@@ -265,3 +265,28 @@ def test_evaluate_on_another_device(finished_run, tmp_path):
 def test_a_missing_run_folder_is_said_to_not_exist(tmp_path, command):
     assert_usage_error(cli(*command, cwd=tmp_path), "run folder nope does not exist")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_trainers_started_together_never_share_a_run_folder(tmp_path):
+    """Issue 14.8: the "already holds a run" check and the run itself sit under one lock, so
+    of several `train --out X` started at once exactly one runs and the others get one line
+    naming the folder (and the holder, when it is still running)."""
+    for attempt in range(3):
+        out = tmp_path / f"race-{attempt}"
+        command = [sys.executable, "-m", "nnscratch", "train", "mlp-spirals", "--steps", "40",
+                   "--quiet", "--seed", "0", "--out", str(out)]
+        racers = [subprocess.Popen(command + ["--set", f"hidden={8 + i}"], cwd=tmp_path,
+                                   env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True) for i in range(3)]
+        results = [(racer.wait(timeout=180), racer.stderr.read()) for racer in racers]
+        winners = [i for i, (code, _) in enumerate(results) if code == 0]
+        assert len(winners) == 1, results
+        for code, stderr in (results[i] for i in range(3) if i not in winners):
+            assert code == 2 and "Traceback" not in stderr, stderr
+            assert len(stderr.strip().splitlines()) == 1 and str(out) in stderr, stderr
+        # the folder is the winner's alone: its config holds the winner's own setting
+        config = json.loads((out / "config.json").read_text())
+        assert config["settings"]["hidden"] == 8 + winners[0]
+        lines = (out / "metrics.jsonl").read_text().splitlines()
+        steps = [json.loads(line).get("step") for line in lines if '"split": "train"' in line]
+        assert len(steps) == len(set(steps)), "metrics logged twice"

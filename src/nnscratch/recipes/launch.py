@@ -193,17 +193,24 @@ def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any]
         bound = total_steps(settings, task.train_data)
         if bound <= max(done, total_steps(saved_run(run, "resume")[1], task.train_data)):
             return _already_complete(run, done)
-    try:
-        run.create()
-        if resume is None:
-            run.write_config(recipe.name, dict(settings))
-        else:
-            record_resume(run, settings)
-    except WriteError as error:
-        raise SettingsError(str(error)) from None
-    trainer = make_trainer(recipe, settings, task, optimizer, scheduler, run,
-                           "off" if quiet else "auto")
-    result = trainer.fit(resume=resume is not None)
+    # the lock (taken after build, which may still refuse the settings, since taking it makes
+    # the folder) is held from the "already holds a run" check to the summary, so two trainers
+    # started together cannot both pass the check: the second gets RunFolderBusy naming the first
+    with run.lock():
+        if resume is None and run.has_run():
+            raise SettingsError(f"{run.path} already holds a run; continue it with --resume "
+                                f"{run.path} or choose another --out")
+        try:
+            run.create()
+            if resume is None:
+                run.write_config(recipe.name, dict(settings))
+            else:
+                record_resume(run, settings)
+        except WriteError as error:
+            raise SettingsError(str(error)) from None
+        trainer = make_trainer(recipe, settings, task, optimizer, scheduler, run,
+                               "off" if quiet else "auto")
+        result = trainer.fit(resume=resume is not None)
     report(result, run, quiet)
     if result.status == "failed":
         return 1
