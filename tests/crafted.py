@@ -155,6 +155,8 @@ class Sandbox:
     cwd: Path
     victim: Path
     before: dict[str, tuple] = field(default_factory=dict)
+    #: the legit run folders by name, for attacks that borrow another run's file
+    legit: Callable[[str], Path] | None = None
 
     @classmethod
     def make(cls, root: Path, legit: Path, image: bytes) -> Sandbox:

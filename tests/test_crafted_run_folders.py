@@ -52,7 +52,8 @@ reached again a representative subset is tried):
   shape under a valid hash, a bad ``state`` under a valid hash, and record ``"tensors"`` names
   ``../../victim``, an absolute path outside, /dev/zero and a valid copy outside the folder, in
   the newest record (fallback) and in the oldest one (pruned on resume: nothing outside may go);
-- vocabularies shorter than the model's, and empty;
+- vocabularies shorter than the model's, and empty; descriptions that pass their ranges but
+  not the weights (another cell, layer count, attention, width; another recipe's config.json);
 - links planted where a resume or viz writes (the next checkpoint record, model.safetensors,
   summary.json, a plot, metrics.jsonl, the vocabularies, the ``checkpoints``, ``plots`` and
   ``viz`` folders): a write must replace the link (or refuse), never write through it;
@@ -293,6 +294,33 @@ for command, folder, target, changes in [
     label = "-".join(str(p) for p in changes[0][0]) + "=" + (
         "deleted" if changes[0][1] is DELETE else json.dumps(changes[0][1]).replace('"', ""))
     add(command, folder, target, label, set_fields(*changes), Expect.REFUSE)
+
+# Descriptions that parse and pass their ranges but do not describe these weights.
+for command, folder, target, changes in [
+        ("generate", "charlm", "language_model.json", [(("cell",), "gru")]),
+        ("generate", "charlm", "language_model.json", [(("num_layers",), 2)]),
+        ("translate", "dates", "seq2seq.json", [(("model", "bidirectional"), False)]),
+        ("translate", "dates", "seq2seq.json", [(("model", "attention"), "dot")]),
+        ("translate", "dates", "seq2seq.json", [(("model", "embedding_dim"), 9)]),
+        ("caption", "caption", "captioner.json", [(("model", "channels"), [4, 8, 32])]),
+        ("caption", "caption", "captioner.json", [(("model", "hidden_size"), 17)])]:
+    label = "-".join(str(p) for p in changes[0][0]) + "=" + json.dumps(changes[0][1]).replace(
+        '"', "").replace(" ", "")
+    add(command, folder, target, f"misfit-{label}", set_fields(*changes), Expect.REFUSE,
+        ("model.safetensors",))
+
+
+def config_of(other: str) -> Apply:
+    """config.json of the legit ``other`` run (another recipe) in this folder."""
+    def apply(path: Path, box: Sandbox) -> str:
+        crafted.replace_file(path, (box.legit(other) / "config.json").read_bytes())
+        return f"config.json of {other}"
+    return apply
+
+
+for folder, other in [("spirals", "cnn"), ("cnn", "caption"), ("charlm", "spirals")]:
+    add("evaluate", folder, "config.json", f"config-of-{other}", config_of(other), Expect.REFUSE,
+        ("model.safetensors",))
 
 # model.safetensors, then the newest checkpoint's tensors.
 for command, folder, kinds in [
@@ -569,6 +597,7 @@ def strict_expectation(case: Case) -> Expect:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_crafted(case: Case, legit_runs: LegitRuns, image_png: bytes, tmp_path: Path) -> None:
     box = Sandbox.make(tmp_path, legit_runs.get(case.folder), image_png)
+    box.legit = legit_runs.get
     target = None
     if case.target == "#image":
         target = box.cwd / crafted.IMAGE
