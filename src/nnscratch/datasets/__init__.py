@@ -1,47 +1,35 @@
 """Data sets (``import nnscratch.datasets``): real-format loaders and generated data.
 
-Names are loaded on first use from the module that defines them (the table below), so each
-data set lives in its own file and importing ``nnscratch.datasets`` stays cheap.
+Each data set lives in its own module; this package imports them all (~70 ms, paid only by a
+program that imports ``nnscratch.datasets``, not by ``import nnscratch``).
 """
 
-from __future__ import annotations
+from . import transforms
+from .cifar10 import CIFAR10, parse_cifar_batch
+from .dates import DateTranslation
+from .idx import parse_idx, read_idx
+from .image_folder import ImageFolder
+from .memory_tasks import (
+    ADDING_BASELINE_MSE,
+    copy_memory_baseline,
+    make_adding_problem,
+    make_copy_memory,
+    make_lag_recall,
+)
+from .mnist import MNIST, FashionMNIST
+from .parallel import ParallelCorpus, TranslationPairs
+from .shapes import ShapeObject, Shapes, parse_caption
+from .spirals import make_spirals
+from .text import LanguageModelBatches, TextCorpus, default_corpus
+from .timeseries import TimeSeries, autoregressive_forecast, fit_autoregression
+from .tokenize import CharTokenizer, WordTokenizer
+from .vocab import Vocab
 
-import importlib
-from typing import Any
-
-# public name -> submodule of nnscratch.datasets that defines it (None: the submodule itself)
-_EXPORTS = {
-    **dict.fromkeys(["read_idx", "parse_idx"], "idx"),
-    **dict.fromkeys(["MNIST", "FashionMNIST"], "mnist"),
-    **dict.fromkeys(["CIFAR10", "parse_cifar_batch"], "cifar10"),
-    **dict.fromkeys(["ImageFolder"], "image_folder"),
-    **dict.fromkeys(["Shapes", "ShapeObject", "parse_caption"], "shapes"),
-    **dict.fromkeys(["TwoSpirals", "make_spirals"], "spirals"),
-    **dict.fromkeys(["Vocab"], "vocab"),
-    **dict.fromkeys(["CharTokenizer", "WordTokenizer"], "tokenize"),
-    **dict.fromkeys(["LanguageModelBatches", "default_corpus", "TextCorpus"], "text"),
-    **dict.fromkeys(["ParallelCorpus", "TranslationPairs"], "parallel"),
-    **dict.fromkeys(["DateTranslation"], "dates"),
-    **dict.fromkeys(["TimeSeries", "fit_autoregression", "autoregressive_forecast"], "timeseries"),
-    **dict.fromkeys(["make_adding_problem", "make_copy_memory", "make_lag_recall",
-                     "copy_memory_baseline", "ADDING_BASELINE_MSE"], "memory_tasks"),
-    **dict.fromkeys(["transforms"], None),
-}
-
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'nnscratch.datasets' has no attribute '{name}'")
-    submodule = _EXPORTS[name]
-    if submodule is None:  # a module exposed whole: datasets.transforms
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        value = getattr(importlib.import_module(f".{submodule}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list:
-    return sorted(__all__)
+__all__ = [
+    "ADDING_BASELINE_MSE", "CIFAR10", "CharTokenizer", "DateTranslation", "FashionMNIST",
+    "ImageFolder", "LanguageModelBatches", "MNIST", "ParallelCorpus", "ShapeObject", "Shapes",
+    "TextCorpus", "TimeSeries", "TranslationPairs", "Vocab", "WordTokenizer",
+    "autoregressive_forecast", "copy_memory_baseline", "default_corpus", "fit_autoregression",
+    "make_adding_problem", "make_copy_memory", "make_lag_recall", "make_spirals", "parse_caption",
+    "parse_cifar_batch", "parse_idx", "read_idx", "transforms",
+]
