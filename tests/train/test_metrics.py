@@ -98,3 +98,17 @@ def test_registry_and_modes():
     with pytest.raises(ValueError, match="bleu_score"):
         make_metrics(["bleu_score"])
     assert mode_of("accuracy") == "max" and mode_of("perplexity") == "min"
+
+
+def test_the_text_metrics_are_in_the_table_without_importing_their_module_first():
+    # a fresh process that imports only the metrics module: "bleu" used to exist only after
+    # something imported train/bleu.py for its side effect (the recipes did, a user's loop not)
+    import subprocess
+    import sys
+
+    child = ("from nnscratch.train.metrics import make_metrics, mode_of\n"
+             "names = ['bleu', 'bleu_char', 'exact_match']\n"
+             "print(sorted(make_metrics(names)), [mode_of(name) for name in names])\n")
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.strip()
+    assert out == "['bleu', 'bleu_char', 'exact_match'] ['max', 'max', 'max']"

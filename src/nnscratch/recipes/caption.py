@@ -30,7 +30,6 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
-from ..train import bleu  # noqa: F401 - registers the metrics "bleu" and "exact_match"
 from .caption_files import CaptionFiles, caption_vocab
 from .cnn import check_generated_images
 from .registry import Range, Settings, SettingsError, Task, recipe

@@ -36,7 +36,6 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tensor import Tensor
-from ..train import bleu  # noqa: F401 - registers "bleu", "bleu_char" and "exact_match"
 from .registry import Range, Settings, SettingsError, Task, recipe
 from .translate import TranslationFiles
 

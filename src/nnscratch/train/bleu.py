@@ -17,8 +17,8 @@ Two tokenisations are used:
   of single-token answers is 0 however good they are: a one-word answer has no 4-grams.
 
 The n-gram counts add up over sentences, so :class:`BLEUStatistics` accumulates a corpus batch by
-batch (sacrebleu's sentence statistics) and gives the same score as one corpus call. Importing
-this module registers the metrics ``bleu``, ``bleu_char`` and ``exact_match`` for recipes.
+batch (sacrebleu's sentence statistics) and gives the same score as one corpus call. The
+metrics ``bleu``, ``bleu_char`` and ``exact_match`` of this module are in ``metrics.METRICS``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .metrics import Metric, register_metric
+from .metric_base import Metric
 
 MAX_ORDER = 4
 TOKENIZERS = ("13a", "char", "none")
@@ -169,8 +169,3 @@ class ExactMatch(Metric):
 
     def compute(self) -> float:
         return self.matches / self.total if self.total else math.nan
-
-
-register_metric("bleu", CorpusBLEU, higher_is_better=True)
-register_metric("bleu_char", CharacterBLEU, higher_is_better=True)
-register_metric("exact_match", ExactMatch, higher_is_better=True)

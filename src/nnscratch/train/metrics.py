@@ -11,6 +11,9 @@ Definitions (over all targets of the data set, not averaged per batch):
     bpc         = loss / ln 2                               (bits per character)
     accuracy    = #(argmax output == target) / #targets     (a fraction in [0, 1])
     mse         = mean (output − target)²
+
+The text metrics of generating recipes (``bleu``, ``bleu_char``, ``exact_match``) are defined
+in ``bleu.py``; :data:`METRICS` lists them with the others.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..tensor import Tensor
+from .bleu import CharacterBLEU, CorpusBLEU, ExactMatch
+from .metric_base import Metric
 
 
 def _array(value: Any) -> Any:
@@ -76,19 +81,6 @@ class RunningMean:
 
     def load_state_dict(self, state: dict) -> None:
         self.total, self.count = state["total"], state["count"]
-
-
-class Metric:
-    """An accumulator over a data set; subclasses fill ``update`` and ``compute``."""
-
-    def reset(self) -> None:
-        raise NotImplementedError
-
-    def update(self, output: Any, target: Any, loss: Any, count: int) -> None:
-        raise NotImplementedError
-
-    def compute(self) -> float:
-        raise NotImplementedError
 
 
 class MeanLoss(Metric):
@@ -170,17 +162,20 @@ METRICS: dict[str, Callable[[], Metric]] = {
     "perplexity": Perplexity,
     "bpc": BitsPerCharacter,
     "mse": MeanSquaredError,
+    "bleu": CorpusBLEU,
+    "bleu_char": CharacterBLEU,
+    "exact_match": ExactMatch,
 }
 
 # metrics where larger is better (for best checkpoints, early stopping, plateau schedulers)
-HIGHER_IS_BETTER = {"accuracy", "exact_match", "bleu"}
+HIGHER_IS_BETTER = {"accuracy", "bleu", "bleu_char", "exact_match"}
 
 # metrics that only transform the mean loss, so training can report them without outputs
 FROM_LOSS = {"loss": lambda mean: mean, "perplexity": perplexity, "bpc": bits_per_character}
 
 
 def register_metric(name: str, factory: Callable[[], Metric], higher_is_better: bool) -> None:
-    """Make a metric available to recipes by name (e.g. ``exact_match``, ``bleu``)."""
+    """Make a metric of your own available to recipes and the Trainer by ``name``."""
     METRICS[name] = factory
     if higher_is_better:
         HIGHER_IS_BETTER.add(name)
