@@ -5,7 +5,6 @@ See registry.py for how a recipe is declared and how its settings are resolved.
 
 from .registry import (
     COMMON_DEFAULTS,
-    RECIPE_MODULES,
     RECIPES,
     Recipe,
     Settings,
@@ -18,5 +17,5 @@ from .registry import (
     resolve_settings,
 )
 
-__all__ = ["COMMON_DEFAULTS", "RECIPES", "RECIPE_MODULES", "Recipe", "Settings", "SettingsError",
-           "Task", "all_recipes", "get_recipe", "read_config_file", "recipe", "resolve_settings"]
+__all__ = ["COMMON_DEFAULTS", "RECIPES", "Recipe", "Settings", "SettingsError", "Task", "all_recipes",
+           "get_recipe", "read_config_file", "recipe", "resolve_settings"]

@@ -191,11 +191,6 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {}
 
-# modules that register recipes when imported; a new recipe adds its module here
-RECIPE_MODULES = ["nnscratch.recipes.mlp_spirals", "nnscratch.recipes.language", "nnscratch.recipes.cnn",
-                  "nnscratch.recipes.seq2seq", "nnscratch.recipes.autoencoder", "nnscratch.recipes.rbm",
-                  "nnscratch.recipes.forecast", "nnscratch.recipes.caption", "nnscratch.recipes.images"]
-
 
 def recipe(name: str, description: str, ranges: dict[str, Any] | None = None,
            **defaults: Any) -> Callable:
@@ -230,18 +225,19 @@ def recipe(name: str, description: str, ranges: dict[str, Any] | None = None,
 
 
 def all_recipes() -> dict[str, Recipe]:
-    """Every registered recipe, by name (importing the recipe modules on first use)."""
-    for module in RECIPE_MODULES:
-        import_quietly(module)
-    return dict(sorted(RECIPES.items()))
+    """Every recipe, by name: nnscratch's own (recipes/catalog.py imports their modules) and
+    any other defined with :func:`recipe`."""
+    from . import catalog  # at call time: catalog imports the recipe modules, which import this one
+
+    return catalog.recipes()
 
 
 _FAILED_IMPORTS: set[str] = set()
 
 
 def import_quietly(module: str) -> None:
-    """Import a module that registers recipes or commands; one that cannot be imported (a
-    missing optional dependency) is reported once on stderr and the others still work."""
+    """Import a module that registers commands; one that cannot be imported (a missing
+    optional dependency) is reported once on stderr and the others still work."""
     try:
         importlib.import_module(module)
     except ImportError as error:
