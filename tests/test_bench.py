@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nnscratch import bench, cli
+from nnscratch import cli
+from nnscratch.cli import bench
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

@@ -25,9 +25,7 @@ def cli(*args, cwd, timeout=180):
 
 
 def translate(*args, capsys):
-    """`nnscratch translate …` in this process (the command registers when its module is
-    imported, whether or not the CLI lists the module yet)."""
-    import nnscratch.recipes.translate  # noqa: F401
+    """`nnscratch translate …` in this process."""
     from nnscratch.cli import main
 
     code = main(["translate", *map(str, args)])
@@ -136,7 +134,6 @@ def test_iso_dates_are_checked_against_the_calendar():
 
 
 def test_translate_help_says_which_formats_and_years(capsys):
-    import nnscratch.recipes.translate  # noqa: F401
     from nnscratch.cli import main
     from nnscratch.datasets.dates import FIRST_DAY, LAST_DAY
 

@@ -1,5 +1,5 @@
-"""The files of a caption-shapes run, its picture of captioned test images, and
-``nnscratch caption RUN_DIR IMAGE.png``.
+"""The files of a caption-shapes run, its picture of captioned test images, and the
+captioner it makes.
 
 A ``caption-shapes`` run folder holds, besides what every run has:
 
@@ -8,12 +8,12 @@ A ``caption-shapes`` run folder holds, besides what every run has:
     captions.png     test images with their generated captions (green: exactly right;
                      red: wrong, with the true caption after it)
 
-so that ``nnscratch caption`` rebuilds the model from the run folder alone.
+so that :func:`load_captioning` (and ``nnscratch caption RUN_DIR IMAGE.png``, in
+nnscratch/cli/caption.py) rebuilds the model from the run folder alone.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy
 
-from ..cli import UsageError, command
 from ..datasets.shapes import CAPTION_WORDS
 from ..datasets.vocab import DEFAULT_SPECIALS, Vocab
 from ..train.callbacks import Callback
@@ -60,8 +59,8 @@ class Captioning:
 
     def caption(self, images: numpy.ndarray, beam_size: int | None = None) -> list[str]:
         """One caption per image of ``images`` (N, C, S, S) float32 in [0, 1]."""
+        from .._tensor import Tensor
         from ..autograd.grad_mode import no_grad
-        from ..tensor import Tensor
 
         beam_size = self.beam_size if beam_size is None else beam_size
         device = next(iter(self.model.parameters())).device
@@ -192,28 +191,3 @@ class CaptionFiles(Callback):
         except ImportError:
             trainer.progress.message("matplotlib is not installed: no caption grid "
                                      "(pip install 'nnscratch[plot]')")
-
-
-# ---------------------------------------------------------------------------- the command
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a caption-shapes run folder")
-    parser.add_argument("images", nargs="+", metavar="IMAGE.png", help="images to caption")
-    parser.add_argument("--beam", type=int, metavar="K", help="beam size (default: the run's; 1 is "
-                        "greedy decoding)")
-    parser.add_argument("--device", default="cpu", metavar="cpu|cuda", help="where to run")
-
-
-@command("caption", "print a caption for each image, from a trained caption-shapes run", _configure)
-def caption_command(args: argparse.Namespace) -> int:
-    if args.beam is not None and args.beam < 1:
-        raise UsageError(f"nnscratch caption: --beam must be >= 1, got {args.beam}")
-    try:
-        captioning = load_captioning(args.run_dir, args.device)
-        size = captioning.model.image_size
-        images = numpy.stack([read_image(path, size) for path in args.images])
-        captions = captioning.caption(images, args.beam)
-    except ValueError as error:
-        raise UsageError(f"nnscratch caption: {error}") from None
-    for path, caption in zip(args.images, captions):
-        print(caption if len(args.images) == 1 else f"{path}: {caption}")
-    return 0

@@ -1,4 +1,5 @@
-"""``nnscratch generate RUN_DIR``: sample text from a trained char-lm or word-lm run.
+"""Sample text from a trained char-lm or word-lm run (``nnscratch generate RUN_DIR``, in
+nnscratch/cli/generate.py, prints it).
 
 The run folder holds everything needed: ``language_model.json`` (the model's shape and the
 tokenisation level), ``vocab.json`` and the weights (``model.safetensors``, or the newest valid
@@ -9,12 +10,10 @@ words for word-lm) and the prompt and its continuation are printed.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 from .. import backend
-from ..cli import UsageError, command, non_negative_float, non_negative_int
 from ..datasets.tokenize import get_tokenizer
 from ..models.language_model import LanguageModel
 from .language import MODEL_FILE, read_language_model_files
@@ -66,36 +65,3 @@ def generate_text(run_dir: str | Path, prompt: str = "", length: int = 200, temp
     if tokenizer.level == "word" and shown and not shown[-1].isspace() and text and text[0] != "\n":
         shown += " "
     return shown + text
-
-
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a char-lm or word-lm run folder")
-    parser.add_argument("--prompt", default="", metavar="TEXT", help="text to continue (default: "
-                        "start of a line)")
-    parser.add_argument("--length", type=non_negative_int, default=300, metavar="N",
-                        help="tokens to generate: characters (char-lm) or words (word-lm)")
-    parser.add_argument("--temperature", type=non_negative_float, default=0.8, metavar="T",
-                        help="divide the logits by T (< 1 safer, > 1 wilder, 0 most likely)")
-    parser.add_argument("--top-k", dest="top_k", type=non_negative_int, default=None, metavar="K",
-                        help="draw from the K most likely tokens only")
-    parser.add_argument("--seed", type=non_negative_int, default=None, metavar="N",
-                        help="seed of the draws (default: different every time)")
-    parser.add_argument("--device", default="cpu", metavar="cpu|cuda", help="where to run")
-
-
-@command("generate", "print text sampled from a trained char-lm or word-lm run", _configure)
-def generate_command(args: argparse.Namespace) -> int:
-    if args.top_k == 0:
-        raise UsageError("nnscratch generate: --top-k must be >= 1")
-    seed = args.seed
-    if seed is None:
-        import numpy
-
-        seed = int(numpy.random.SeedSequence().entropy % (2**63))
-    try:
-        text = generate_text(args.run_dir, args.prompt, args.length, args.temperature, args.top_k,
-                             seed, args.device)
-    except (ValueError, FileNotFoundError) as error:  # a missing or corrupt file, named
-        raise UsageError(f"nnscratch generate: {error}") from None
-    print(text)
-    return 0

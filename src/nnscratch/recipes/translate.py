@@ -1,4 +1,4 @@
-"""The files of a seq2seq run, its attention heat-maps, and ``nnscratch translate RUN_DIR TEXT``.
+"""The files of a seq2seq run, its attention heat-maps, and the translator it makes.
 
 A ``seq2seq`` or ``seq2seq-dates`` run folder holds, besides what every run has:
 
@@ -8,20 +8,18 @@ A ``seq2seq`` or ``seq2seq-dates`` run folder holds, besides what every run has:
     target_vocab.json
     attention/*.png        heat-maps of the attention weights for a few test sentences
 
-so that ``nnscratch translate`` rebuilds the model with nothing but the run folder.
+so that :func:`load_translator` (and ``nnscratch translate RUN_DIR TEXT``, in
+nnscratch/cli/translate.py) rebuilds the model with nothing but the run folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..cli import UsageError, command
 from ..train.atomic import atomic_save_figure
 from ..train.callbacks import Callback
 from ..untrusted import UntrustedFileError
@@ -83,8 +81,8 @@ class Translator:
         """``(translation text, hypothesis, source tokens)`` for each text."""
         import numpy
 
+        from .._tensor import Tensor
         from ..datasets.parallel import decode_tokens
-        from ..tensor import Tensor
 
         beam_size = self.beam_size if beam_size is None else beam_size
         tokens = [self.source_tokenizer.tokenize(text) for text in texts]
@@ -176,7 +174,6 @@ def load_translator(run_dir: str | Path, device: str = "cpu") -> Translator:
     return Translator(model, source_vocab, target_vocab, *tokenizers, **config["decoding"])
 
 
-# ---------------------------------------------------------------------------- heat-maps
 def plot_attention(weights: Any, source_tokens: Sequence[str], output_tokens: Sequence[str],
                    path: str | Path, title: str | None = None) -> Path:
     """Write a heat-map of ``weights`` (len(output_tokens), len(source_tokens)) as a PNG:
@@ -257,61 +254,3 @@ class TranslationFiles(Callback):
         except ImportError:
             trainer.progress.message("matplotlib is not installed: no attention heat-maps "
                                      "(pip install 'nnscratch[plot]')")
-
-
-# ---------------------------------------------------------------------------- the command
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Translate sentences with a trained seq2seq or seq2seq-dates run. "
-                          "Characters or words the model never saw in training are named in a "
-                          "warning (the model reads them as <unk>). " + date_formats_summary()
-                          + " An output of a date model that is not a real YYYY-MM-DD date is "
-                          "flagged in a warning.")
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of seq2seq or "
-                        "seq2seq-dates")
-    parser.add_argument("text", nargs="*", metavar="TEXT",
-                        help="sentences to translate (default: one per line from stdin)")
-    parser.add_argument("--beam", type=int, metavar="K", help="beam size (default: the run's; "
-                        "1 is greedy decoding)")
-    parser.add_argument("--attention", metavar="FILE.png",
-                        help="also draw the attention heat-map of the first sentence")
-    parser.add_argument("--device", default="cpu", metavar="cpu|cuda", help="where to run")
-
-
-def _warn(text: str) -> None:
-    print(f"nnscratch translate: warning: {text}", file=sys.stderr, flush=True)
-
-
-@command("translate", "translate sentences with a trained seq2seq run", _configure)
-def translate_command(args: argparse.Namespace) -> int:
-    if args.beam is not None and args.beam < 1:
-        raise UsageError(f"nnscratch translate: --beam must be >= 1, got {args.beam}")
-    texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not texts:
-        raise UsageError("nnscratch translate: give sentences to translate (or pipe them in)")
-    blank = [number for number, text in enumerate(texts, start=1) if not text.strip()]
-    if blank:
-        which = f"text {blank[0]}" if len(texts) > 1 else "the text"
-        raise UsageError(f"nnscratch translate: {which} is empty or only spaces: nothing to "
-                         f"translate")
-    try:
-        translator = load_translator(args.run_dir, args.device)
-        unseen = translator.unseen(texts)
-        if unseen:
-            kind = "characters" if translator.source_tokenizer.level == "char" else "words"
-            _warn(f"the model never saw the {kind} {', '.join(map(repr, unseen))} in training; "
-                  f"it reads them as <unk>")
-        results = translator.translate(texts, args.beam)
-        if args.attention:
-            plot_translation(translator, texts[0], args.attention, args.beam)
-    except ValueError as error:
-        raise UsageError(f"nnscratch translate: {error}") from None
-    if translator.writes_dates:
-        invalid = [(number, translation) for number, (translation, _, _)
-                   in enumerate(results, start=1) if not is_iso_date(translation)]
-        if invalid:
-            shown = ", ".join(f"{translation!r} (text {number})" for number, translation in invalid)
-            _warn(f"{shown} {'is not a valid date' if len(invalid) == 1 else 'are not valid dates'}"
-                  f": the input is probably not a date in a format the model was trained on")
-    for translation, _, _ in results:
-        print(translation)
-    return 0

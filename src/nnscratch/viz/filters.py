@@ -1,23 +1,21 @@
-"""Seeing inside a trained CNN: ``nnscratch viz filters RUN_DIR`` and
-``nnscratch viz feature-maps RUN_DIR [--image N]``.
+"""Seeing inside a trained CNN: its first layer's kernels and each convolution's output.
 
-Both rebuild the run's recipe (its model and data, from ``config.json``), load the final
-weights (or the newest valid checkpoint of an unfinished run) and write PNGs into
-``RUN_DIR/viz/`` (or ``--out``):
+:func:`load_run` rebuilds a run's recipe (its model and data, from ``config.json``) with the
+final weights (or the newest valid checkpoint of an unfinished run); the figures are PNGs:
 
-- ``filters.png``: the kernels of the first ``Conv2d``, one panel per output channel. A kernel
-  over 3 input channels is drawn in colour (its channels as red, green, blue); over one
-  channel in grey; over more, as the mean over its input channels. Each panel is scaled
-  linearly from its own minimum (black) to maximum (white).
-- ``feature-maps-image<N>-conv<k>.png``: for test image N, the output of the k-th ``Conv2d``
-  (before its activation), one panel per channel, next to the input image.
+- :func:`draw_filters` (``filters.png``): the kernels of a ``Conv2d``, one panel per output
+  channel. A kernel over 3 input channels is drawn in colour (its channels as red, green,
+  blue); over one channel in grey; over more, as the mean over its input channels. Each panel
+  is scaled linearly from its own minimum (black) to maximum (white).
+- :func:`draw_feature_maps` (``feature-maps-image<N>-conv<k>.png``): for one image, the output
+  of a ``Conv2d`` (before its activation), one panel per channel, next to the input image.
 
-Matplotlib is needed (``pip install 'nnscratch[plot]'``).
+``nnscratch viz filters|feature-maps RUN_DIR`` (nnscratch/cli/viz.py) draws them into
+``RUN_DIR/viz/``. Matplotlib is needed (``pip install 'nnscratch[plot]'``).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 from pathlib import Path
@@ -25,9 +23,8 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..cli import UsageError, command
-from ..tensor import Tensor
 from ..train.atomic import atomic_save_figure
 
 #: the largest config.json read (a run's settings are a few kilobytes)
@@ -111,7 +108,8 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("nnscratch viz needs matplotlib: pip install 'nnscratch[plot]'") from None
+        raise ImportError("drawing filters and feature maps needs matplotlib: pip install "
+                          "'nnscratch[plot]'", name="matplotlib") from None
     matplotlib.use("Agg")  # headless
     import matplotlib.pyplot as plt
 
@@ -186,16 +184,21 @@ def viz_folder(run_dir: str | Path) -> Path:
     return folder
 
 
-def _example_image(task: Any, index: int) -> tuple[numpy.ndarray, Any]:
-    """Image ``index`` (as the model sees it) and its label, from the test data (else val, train)."""
+def example_dataset(task: Any) -> Any | None:
+    """The data set of ``task`` that example images come from: its test data, else its
+    validation data, else its training data; None when it has none of them."""
     for loader in (task.test_data, task.val_data, task.train_data):
         dataset = getattr(loader, "dataset", None)
         if dataset is not None:
-            break
-    else:
-        raise UsageError("viz feature-maps: the run's recipe has no data set to take an image from")
+            return dataset
+    return None
+
+
+def example_image(dataset: Any, index: int) -> tuple[numpy.ndarray, Any]:
+    """Image ``index`` of ``dataset`` as the model sees it, (C, H, W), and its label (``"3,
+    triangle"`` when the data set names its classes)."""
     if not 0 <= index < len(dataset):
-        raise UsageError(f"viz feature-maps: --image {index} is out of range: the data set has "
+        raise ValueError(f"example_image: index {index} is out of range: the data set has "
                          f"{len(dataset)} images (0..{len(dataset) - 1})")
     image, label, *_ = dataset[index]
     image = image.numpy() if isinstance(image, Tensor) else numpy.asarray(image)
@@ -203,39 +206,3 @@ def _example_image(task: Any, index: int) -> tuple[numpy.ndarray, Any]:
     if classes is not None and isinstance(label, int) and 0 <= label < len(classes):
         label = f"{label}, {classes[label]}"
     return image, label
-
-
-# ---------------------------------------------------------------------------- command
-def _configure(parser: argparse.ArgumentParser) -> None:
-    figures = parser.add_subparsers(dest="figure", metavar="FIGURE", parser_class=type(parser))
-    filters = figures.add_parser("filters", help="the first Conv2d layer's kernels as one PNG")
-    filters.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
-    filters.add_argument("--out", metavar="FILE.png", help="default RUN_DIR/viz/filters.png")
-    maps = figures.add_parser("feature-maps", help="each Conv2d layer's output for one test image")
-    maps.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by `train`")
-    maps.add_argument("--image", type=int, default=0, metavar="N", help="index of the test image (0)")
-    maps.add_argument("--out", metavar="DIR", help="folder of the PNGs (default RUN_DIR/viz)")
-
-
-@command("viz", "draw a trained CNN's first-layer filters or its feature maps for one image", _configure)
-def viz_command(args: argparse.Namespace) -> int:
-    if args.figure is None:
-        raise UsageError("nnscratch viz: name a figure: filters or feature-maps (see nnscratch viz --help)")
-    directory = Path(args.out) if args.figure == "feature-maps" and args.out else None
-    if directory is None and not (args.figure == "filters" and args.out):
-        directory = viz_folder(args.run_dir)
-    model, task = load_run(args.run_dir)
-    layers = conv_layers(model)
-    if not layers:
-        raise UsageError(f"viz {args.figure}: the model of {args.run_dir} has no Conv2d layer")
-    if args.figure == "filters":
-        name, layer = layers[0]
-        path = args.out or directory / "filters.png"
-        print(draw_filters(layer.weight.numpy(), path, title=f"{name}:"))
-        return 0
-    image, label = _example_image(task, args.image)
-    for number, (name, maps) in enumerate(feature_maps(model, image), start=1):
-        path = directory / f"feature-maps-image{args.image}-conv{number}.png"
-        print(draw_feature_maps(image, maps, path, f"test image {args.image} (label {label}): {name} output "
-                                f"{maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}"))
-    return 0

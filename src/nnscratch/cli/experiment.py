@@ -1,15 +1,20 @@
-"""``nnscratch experiment NAME|list [--quick] [--out DIR] [--device cpu|cuda] [--seed N]``."""
+"""``nnscratch experiment NAME|list [--quick] [--out DIR] [--device cpu|cuda] [--seed N]``: an
+experiment of nnscratch/experiments/ (figures, results.json, report.md)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 
-from ..cli import UsageError, command, device_name, non_negative_int
-from . import EXPERIMENTS, default_out_dir, run_experiment
+from .arguments import UsageError, device_name, non_negative_int
+
+NAME = "experiment"
+HELP = ("run an experiment that makes the theory visible (figures, results.json, report.md); "
+        "`nnscratch experiment list` lists them")
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
+    from ..experiments import EXPERIMENTS
+
     parser.add_argument("name", metavar="NAME", help="an experiment, or `list` to list them: "
                         + ", ".join(EXPERIMENTS))
     parser.add_argument("--quick", action="store_true",
@@ -20,13 +25,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="N")
 
 
-@command("experiment", "run an experiment that makes the theory visible (figures, results.json, "
-         "report.md); `nnscratch experiment list` lists them", _configure)
-def experiment_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    from ..experiments import EXPERIMENTS, default_out_dir, experiment_module, run_experiment
+
     if args.name == "list":
-        for name, module_name in EXPERIMENTS.items():
-            module = importlib.import_module(f"{__package__}.{module_name}")
-            print(f"{name}: {module.SUMMARY}")
+        for name in EXPERIMENTS:
+            print(f"{name}: {experiment_module(name).SUMMARY}")
         return 0
     if args.name not in EXPERIMENTS:
         raise UsageError(f"nnscratch experiment: unknown experiment {args.name!r}; known "

@@ -15,29 +15,33 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .cli import UsageError, command
+from .arguments import UsageError
+
+NAME = "bench"
+HELP = ("time nnscratch against PyTorch on every benchmark workload (markdown table or --json); "
+        "needs the source checkout's benchmarks/ and the test extra (torch)")
+#: the arguments after ``bench`` reach :func:`run` unparsed, as ``args.options`` (the runner's own)
+PASSTHROUGH = True
 
 
 def find_benchmarks(start: Path | None = None) -> Path | None:
-    """The folder holding ``benchmarks/runner.py``: the current directory, or the checkout
-    this package was installed from (``src/nnscratch`` → the repository root)."""
-    package_root = Path(__file__).resolve().parent.parent.parent
+    """The folder holding ``benchmarks/runner.py``: ``start`` (default the current directory),
+    or the checkout this package was installed from (``src/nnscratch/cli`` → the repository
+    root)."""
+    package_root = Path(__file__).resolve().parents[3]
     for folder in (start or Path.cwd(), package_root):
         if (folder / "benchmarks" / "runner.py").is_file():
             return folder
     return None
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("options", nargs="*", metavar="OPTIONS",
                         help="options of the runner, passed on unparsed (nnscratch bench --help "
                              "shows them): --workloads, --rounds, --steps, --threads, --json …")
 
 
-@command("bench", "time nnscratch against PyTorch on every benchmark workload (markdown table "
-         "or --json); needs the source checkout's benchmarks/ and the test extra (torch)",
-         _configure, passthrough=True)
-def bench_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     root = find_benchmarks()
     if root is None:
         raise UsageError("nnscratch bench: no benchmarks/ folder here or beside the installed "
