@@ -12,8 +12,9 @@ Each subcommand is one module of this package, listed in :data:`COMMANDS`, that 
 so a new subcommand is one module plus one entry in :data:`COMMANDS`. A command module imports
 the library inside ``run`` (``nnscratch --help`` stays fast); nothing outside this package
 imports it. The library raises ``ValueError`` (:class:`~nnscratch.recipes.registry.SettingsError` for a
-bad setting) or ``FileNotFoundError`` and the like; :func:`main` turns each into one line on
-stderr and exit code 2, never a traceback, as it does a :class:`UsageError`.
+bad setting), ``FileNotFoundError`` and the like, or :class:`~nnscratch.train.atomic.WriteError`
+for a file it cannot write; :func:`main` turns each into one line on stderr and exit code 2,
+never a traceback, as it does a :class:`UsageError`.
 """
 
 from __future__ import annotations
@@ -69,8 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(str(error))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as error:
         return _usage_error(f"nnscratch: {error}")
+    except BrokenPipeError:  # `nnscratch recipes | head`
+        return 0
+    # the library's error classes are imported where they are caught, not above: `nnscratch
+    # --help` loads neither the recipe registry nor the trainer
+    except OSError as error:
+        from ..train.atomic import WriteError
+
+        if not isinstance(error, WriteError):
+            raise
+        return _usage_error(f"nnscratch: {error}")  # it names the file it could not write
     except ValueError as error:  # the library's word on a bad file or value (it names both)
-        # imported here, not above: `nnscratch --help` does not load the recipe registry
         from ..recipes.registry import SettingsError
 
         if isinstance(error, SettingsError):  # its message names the setting: shown as it is
@@ -79,8 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnscratch: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `nnscratch recipes | head`
-        return 0
 
 
 def _usage_error(message: str) -> int:
