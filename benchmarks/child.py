@@ -58,6 +58,10 @@ def measure(name: str, side: str, size: str, steps: int, warmup: int, threads: i
             torch.set_num_threads(threads)
             result["torch_threads"] = torch.get_num_threads()
         step = build(workload.config(size), device)
+        if "nnscratch" in sys.modules:  # a process of nnscratch's own, as the CLI and Trainer.fit
+            from nnscratch import memory
+
+            memory.apply_default()  # keep freed buffers (NNSCRATCH_KEEP_FREED_MEMORY=0: glibc's own)
     except UnavailableError as reason:
         return {**result, "status": "unavailable", "reason": str(reason)}
     except Exception as error:  # noqa: BLE001 - reported as an error row, not a crash

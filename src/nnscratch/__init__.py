@@ -37,8 +37,6 @@ from .serialization import load, save  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
 from . import memory  # noqa: E402
 
-memory.apply_default()  # freed numpy buffers stay for reuse: no page faults per step (memory.py)
-
 __version__ = "0.1.0"
 
 _SUBPACKAGES = {"nn", "optim", "data", "datasets", "models", "train", "recipes", "viz",

@@ -10,12 +10,16 @@ it), ~11 ms on ``lstm_lm``.
 
 :func:`keep_freed_memory` raises glibc's mmap and trim thresholds (``mallopt``), so freed
 buffers stay in the process's heap and the next step reuses them. Peak memory moves little on
-the benchmark workloads (cnn +6%, lstm_lm -8%, the others within 2%), but memory freed after a peak is not
-returned to the system until the process ends — what a training process wants, and what
-PyTorch's GPU caching allocator does for device memory. ``import nnscratch`` therefore turns it
-on (:func:`apply_default`); ``NNSCRATCH_KEEP_FREED_MEMORY=0`` in the environment keeps glibc's
-own behaviour, and ``keep_freed_memory(False)`` restores it at run time. It has an effect only
-with glibc (Linux); elsewhere it does nothing and returns False.
+the benchmark workloads (cnn +6%, lstm_lm -8%, the others within 2%), but memory freed after a
+peak is not returned to the system until the process ends — what a training process wants, and
+what PyTorch's GPU caching allocator does for device memory.
+
+The setting is the whole process's, so it is the application's choice: ``import nnscratch``
+leaves the allocator alone. Where nnscratch owns the process — the ``nnscratch`` command and
+``Trainer.fit`` — :func:`apply_default` turns it on, unless ``NNSCRATCH_KEEP_FREED_MEMORY=0`` is
+in the environment or the program already chose with :func:`keep_freed_memory`. A program with
+a training loop of its own calls ``ns.memory.keep_freed_memory()`` once before it. It has an
+effect only with glibc (Linux); elsewhere it does nothing and returns False.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ M_MMAP_THRESHOLD = -3
 KEEP = 2**31 - 1  # the largest value mallopt takes (an int): no mmap, no trimming
 GLIBC_DEFAULT = 128 * 1024  # glibc's initial mmap and trim thresholds
 ENVIRONMENT_VARIABLE = "NNSCRATCH_KEEP_FREED_MEMORY"
+
+applied = False  # whether freed memory is being kept in this process (set by the calls below)
+chosen: bool | None = None  # what the program asked of keep_freed_memory (None: nothing yet)
 
 
 @cache
@@ -48,22 +55,31 @@ def _glibc() -> ctypes.CDLL | None:
 def keep_freed_memory(enabled: bool = True) -> bool:
     """Keep freed memory in the process for reuse (``enabled``) or restore glibc's defaults.
 
-    Returns True when the allocator accepted the setting, False where it cannot be set.
-    Restoring sets glibc's initial thresholds; its dynamic threshold adjustment stays off.
+    The call for a program's own training loop (``ns.memory.keep_freed_memory()``, once, before
+    it); the choice also stands for a later ``Trainer.fit``. Returns True when the allocator
+    accepted the setting, False where it cannot be set. Restoring sets glibc's initial
+    thresholds; its dynamic threshold adjustment stays off.
     """
+    global chosen
+    chosen = enabled
+    return _set(enabled)
+
+
+def apply_default() -> bool:
+    """What nnscratch does where it owns the process (the CLI's ``main``, ``Trainer.fit``):
+    keep freed memory, unless the environment says ``NNSCRATCH_KEEP_FREED_MEMORY=0`` or the
+    program chose with :func:`keep_freed_memory`. Returns whether freed memory is kept."""
+    if chosen is None and os.environ.get(ENVIRONMENT_VARIABLE, "1").strip() != "0":
+        _set(True)
+    return applied
+
+
+def _set(enabled: bool) -> bool:
+    global applied
     libc = _glibc()
     if libc is None:
         return False
     value = KEEP if enabled else GLIBC_DEFAULT
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, value)) and bool(libc.mallopt(M_TRIM_THRESHOLD, value))
-
-
-def apply_default() -> bool:
-    """What ``import nnscratch`` does: keep freed memory unless the environment says
-    ``NNSCRATCH_KEEP_FREED_MEMORY=0``. Returns (and records in ``applied``) whether it did."""
-    global applied
-    applied = os.environ.get(ENVIRONMENT_VARIABLE, "1").strip() != "0" and keep_freed_memory()
-    return applied
-
-
-applied = False  # whether apply_default() changed the allocator in this process
+    accepted = bool(libc.mallopt(M_MMAP_THRESHOLD, value)) and bool(libc.mallopt(M_TRIM_THRESHOLD, value))
+    applied = enabled and accepted
+    return accepted
