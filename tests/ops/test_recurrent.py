@@ -3,6 +3,8 @@ against PyTorch-composed references (peephole LSTM), and against finite differen
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -253,3 +255,34 @@ def test_backward_twice_with_retain_graph_accumulates(kind):
     second = [x.grad.numpy()] + [w.grad.numpy() for w in weights]
     for a, b in zip(first, second):
         np.testing.assert_allclose(b, 2 * a, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_saturated_gates_match_pytorch_without_warnings(kind, rng):
+    """Pre-activations of ±hundreds (e^-a overflows inside the sigmoid) give PyTorch's outputs
+    and gradients, with no overflow warning: the gates are exactly 0 or 1 where they saturate."""
+    weights = [w * 300 for w in _weights(kind, rng)]
+    x = rng.standard_normal((STEPS, BATCH, INPUT))
+    states = [rng.standard_normal((BATCH, HIDDEN)) for _ in range(2 if kind == "lstm" else 1)]
+    leaves = _leaves([x, *states, *weights])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs = _fused(kind, leaves[0], leaves[1:len(states) + 1], leaves[len(states) + 1:],
+                         False, None)
+        sum(o.sum() for o in outputs).backward()
+
+    layer = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(INPUT, HIDDEN, dtype=torch.float64)
+    with torch.no_grad():
+        for parameter, w in zip(layer.parameters(), weights):
+            parameter.copy_(torch.from_numpy(w))
+    tx = torch.from_numpy(x).requires_grad_()
+    tstates = [torch.from_numpy(s)[None].requires_grad_() for s in states]
+    out, final = layer(tx, tuple(tstates) if kind == "lstm" else tstates[0])
+    finals = list(final) if kind == "lstm" else [final]
+    sum(t.sum() for t in [out, *finals]).backward()
+    for ours, theirs in zip(outputs, [out, *finals]):
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy().reshape(ours.shape),
+                                   rtol=1e-10, atol=1e-12)
+    for leaf, theirs in zip(leaves, [tx, *tstates, *layer.parameters()]):
+        np.testing.assert_allclose(leaf.grad.numpy(), theirs.grad.numpy().reshape(leaf.shape),
+                                   rtol=1e-8, atol=1e-9)

@@ -37,15 +37,6 @@ import numpy
 from ..autograd.function import Function
 
 
-def sigmoid_(xp: Any, a: Any) -> Any:
-    """σ(a) in place: σ(a) = (1 + tanh(a / 2)) / 2 (no overflow for any a)."""
-    xp.multiply(a, 0.5, out=a)
-    xp.tanh(a, out=a)
-    xp.multiply(a, 0.5, out=a)
-    xp.add(a, 0.5, out=a)
-    return a
-
-
 def time_steps(length: int, reverse: bool) -> range:
     """The order in which a direction visits the steps: 0…T-1, or T-1…0 when ``reverse``."""
     return range(length - 1, -1, -1) if reverse else range(length)

@@ -14,6 +14,7 @@ projection; ``W_hn h_{t-1} + b_hn`` is kept per step for the backward pass.
 from __future__ import annotations
 
 from ..autograd.function import Function
+from .activation import sigmoid_array
 from .recurrent import (
     BatchOrder,
     carry_finished,
@@ -21,7 +22,6 @@ from .recurrent import (
     previous_block,
     project_inputs,
     projection_grads,
-    sigmoid_,
     state_slots,
     time_steps,
 )
@@ -67,7 +67,7 @@ class GRUSequence(Function):
                 xp.matmul(h_prev, w_hh_t, out=rec)  # h_{t-1} W_hhᵀ for r, z and n at once
                 reset_update = g_all[:, :2 * size]
                 reset_update += rec[:, :2 * size]
-                sigmoid_(xp, reset_update)  # r_t, z_t
+                sigmoid_array(xp, reset_update, out=reset_update)  # r_t, z_t
                 reset, update, cand = g_all[:, :size], g_all[:, size:2 * size], g_all[:, 2 * size:]
                 rec_cand = hidden_cand[t, :n] if keep else rec[:, 2 * size:]
                 if b_ih is not None:

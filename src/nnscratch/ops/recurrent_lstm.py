@@ -17,6 +17,7 @@ the new one.
 from __future__ import annotations
 
 from ..autograd.function import Function
+from .activation import sigmoid_array
 from .recurrent import (
     BatchOrder,
     carry_finished,
@@ -48,17 +49,15 @@ class LSTMSequence(Function):
         x, h0, c0 = order.sort(x, 1), order.sort(h0, 0), order.sort(c0, 0)
         peephole = w_ci is not None
         keep = any(ctx.needs_input_grad)  # keep every step's tanh(c_t) only for backward
-        # σ(a) = ½ tanh(a/2) + ½: the rows of the σ gates (i, f, o) in the weights, biases and
-        # peepholes are halved (exact in binary floating point), so that ONE tanh over the
-        # whole gates block gives tanh(a/2) for i, f, o and g = tanh(a_g) at once.
-        half = xp.full(4 * size, 0.5, dtype=x.dtype)
-        half[2 * size:3 * size] = 1.0
-        bias = None if b_ih is None else (b_ih + b_hh) * half
-        if peephole:
-            peep_i, peep_f, peep_o = w_ci * 0.5, w_cf * 0.5, w_co * 0.5
+        # tanh(a) = 2σ(2a) - 1: the rows of g in the weights and biases are doubled (exact in
+        # binary floating point), so that ONE sigmoid over the whole gates block gives i, f, o
+        # and σ(2a_g), from which g_t = 2σ(2a_g) - 1 in two cheap passes.
+        double = xp.ones(4 * size, dtype=x.dtype)
+        double[2 * size:3 * size] = 2.0
+        bias = None if b_ih is None else (b_ih + b_hh) * double
 
         # gates_t = x_t W_ihᵀ + b_ih + b_hh for every t at once; + h_{t-1} W_hhᵀ per step
-        x_flat, gates = project_inputs(xp, x, w_ih * half[:, None], bias)
+        x_flat, gates = project_inputs(xp, x, w_ih * double[:, None], bias)
         hidden = xp.empty((steps + 1, batch, size), dtype=x.dtype)
         cell = xp.empty((steps + 1, batch, size), dtype=x.dtype)
         first = steps if reverse else 0
@@ -66,7 +65,7 @@ class LSTMSequence(Function):
         cell[first] = c0
         tanh_cell = xp.empty((steps if keep else 1, batch, size), dtype=x.dtype)
         w_hh_t = xp.empty((size, 4 * size), dtype=x.dtype)  # a contiguous W_hhᵀ multiplies faster
-        xp.multiply(w_hh.T, half, out=w_hh_t)
+        xp.multiply(w_hh.T, double, out=w_hh_t)
         recurrent = xp.empty((batch, 4 * size), dtype=x.dtype)
         scratch = xp.empty((batch, size), dtype=x.dtype)
 
@@ -78,26 +77,26 @@ class LSTMSequence(Function):
                 h_prev, c_prev, c_new = hidden[prev, :n], cell[prev, :n], cell[new, :n]
                 tmp = scratch[:n]
                 xp.matmul(h_prev, w_hh_t, out=recurrent[:n])
-                g_all += recurrent[:n]  # pre-activations a_i/2, a_f/2, a_g, a_o/2
+                g_all += recurrent[:n]  # pre-activations a_i, a_f, 2a_g, a_o
                 in_gate, forget_gate = g_all[:, :size], g_all[:, size:2 * size]
                 cand, out_gate = g_all[:, 2 * size:3 * size], g_all[:, 3 * size:]
                 if peephole:  # i and f see c_{t-1}: + w_ci ⊙ c_{t-1}, + w_cf ⊙ c_{t-1}
-                    xp.multiply(c_prev, peep_i, out=tmp)
+                    xp.multiply(c_prev, w_ci, out=tmp)
                     in_gate += tmp
-                    xp.multiply(c_prev, peep_f, out=tmp)
+                    xp.multiply(c_prev, w_cf, out=tmp)
                     forget_gate += tmp
-                    xp.tanh(g_all[:, :3 * size], out=g_all[:, :3 * size])
+                    sigmoid_array(xp, g_all[:, :3 * size], out=g_all[:, :3 * size])
                 else:
-                    xp.tanh(g_all, out=g_all)
-                _half_tanh_to_sigmoid(g_all[:, :2 * size])  # i_t, f_t
+                    sigmoid_array(xp, g_all, out=g_all)  # i_t, f_t, σ(2a_g), o_t
+                cand *= 2.0  # g_t = 2σ(2a_g) - 1 = tanh(a_g)
+                cand -= 1.0
                 xp.multiply(forget_gate, c_prev, out=c_new)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
                 xp.multiply(in_gate, cand, out=tmp)
                 c_new += tmp
                 if peephole:  # o sees the new cell: + w_co ⊙ c_t
-                    xp.multiply(c_new, peep_o, out=tmp)
+                    xp.multiply(c_new, w_co, out=tmp)
                     out_gate += tmp
-                    xp.tanh(out_gate, out=out_gate)
-                _half_tanh_to_sigmoid(out_gate)  # o_t
+                    sigmoid_array(xp, out_gate, out=out_gate)  # o_t
                 tanh_c = tanh_cell[t if keep else 0, :n]
                 xp.tanh(c_new, out=tanh_c)
                 xp.multiply(out_gate, tanh_c, out=hidden[new, :n])  # h_t = o_t ⊙ tanh(c_t)
@@ -199,12 +198,6 @@ class LSTMSequence(Function):
             grad_bias.copy() if needs[6] else None,  # b_ih and b_hh enter the same sum
             *peephole_grads,
         )
-
-
-def _half_tanh_to_sigmoid(a):
-    """In place: tanh(x/2) → σ(x) = ½ tanh(x/2) + ½."""
-    a *= 0.5
-    a += 0.5
 
 
 def _start(xp, grad, shape, dtype):
