@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nnscratch`` console script; returns the exit code."""
+    from .. import memory
+
+    memory.apply_default()  # the command owns its process: keep freed buffers (see memory.py)
     try:
         parser = build_parser()
         argv = sys.argv[1:] if argv is None else list(argv)
