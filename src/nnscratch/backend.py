@@ -49,8 +49,6 @@ def as_dtype(dtype: Any) -> numpy.dtype | None:
     return numpy.dtype(dtype)
 
 
-# ---------------------------------------------------------------------------- devices
-
 class device:  # noqa: N801 - named as torch.device
     """Where a tensor lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda", 1)``.
 
@@ -146,8 +144,6 @@ def xp_for(target: device):
     """The array module that makes arrays on ``target``."""
     return numpy if target.type == "cpu" else cupy_module()
 
-
-# ---------------------------------------------------------------------------- randomness
 
 _seed = 0
 _generators: dict[device, Any] = {}

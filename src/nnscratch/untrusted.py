@@ -168,7 +168,6 @@ def plain_name(name: Any, folder: str | os.PathLike, *, source: str | os.PathLik
     return path
 
 
-# ---------------------------------------------------------------------------- helpers
 _TYPE_WORDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string",
                list: "a list", dict: "an object", type(None): "null"}
 

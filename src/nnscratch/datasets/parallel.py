@@ -74,7 +74,6 @@ class TranslationPairs(Dataset):
                              for s, t in self.pairs]
         return self._encoded[index]
 
-    # ------------------------------------------------------------------ text <-> indices
     def encode_source(self, text: str) -> list[int]:
         """Token indices of a source sentence, tokenised as the training data was."""
         return self.source_vocab.encode(self.source_tokenizer.tokenize(text))

@@ -58,7 +58,6 @@ class TimeSeries:
         span = f", {self.dates[0]:%Y-%m-%d} … {self.dates[-1]:%Y-%m-%d}" if self.dates else ""
         return f"TimeSeries({self.name!r}, length={len(self)}{span})"
 
-    # ------------------------------------------------------------------ sources
     @classmethod
     def from_csv(cls, path: str | Path, column: str, date_column: str | None = None,
                  date_format: str | None = None, delimiter: str = ",") -> TimeSeries:
@@ -159,7 +158,6 @@ class TimeSeries:
             values[t] = constant + reversed_coefficients @ values[t - order:t] + shocks[t - order]
         return cls(values[order + burn_in:], name=f"AR({order})")
 
-    # ------------------------------------------------------------------ splitting
     def split_points(self, val_fraction: float, test_fraction: float) -> tuple[int, int]:
         """Indices ``(val_start, test_start)`` of a chronological split."""
         if not (0 <= val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
@@ -262,7 +260,6 @@ class ForecastWindows:
     test: WindowSet
 
 
-# ---------------------------------------------------------------------------- CSV helpers
 def _read_csv_rows(path: Path, delimiter: str) -> list[list[str]]:
     """Every row of the CSV file ``path`` (UTF-8), each fault a ValueError naming the file and
     the line: not a regular file, not UTF-8 (with the byte offset), a field longer than the
@@ -318,7 +315,6 @@ def _parse_date(text: str, date_format: str | None) -> datetime | None:
     return parsed.replace(tzinfo=None)  # compared with each other: all naive
 
 
-# ---------------------------------------------------------------------------- AR(p) by least squares
 def fit_autoregression(values: numpy.ndarray, order: int) -> tuple[float, numpy.ndarray]:
     """Least-squares AR(p) fit ``x_t ≈ c + Σ_{i=1..p} a_i x_{t−i}``: returns ``(c, a)`` with
     ``a = (a_1 … a_p)``, from the design matrix rows ``[1, x_{t−1} … x_{t−p}]`` (numpy lstsq)."""

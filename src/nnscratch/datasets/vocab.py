@@ -75,7 +75,6 @@ class Vocab:
             kept = kept[: max_size - len(specials)]
         return cls(specials + kept, unk_token=unk_token, specials=specials)
 
-    # ------------------------------------------------------------------ lookup
     def __len__(self) -> int:
         return len(self._itos)
 
@@ -145,7 +144,6 @@ class Vocab:
             tokens.append(self._itos[i])
         return tokens
 
-    # ------------------------------------------------------------------ saving
     def to_dict(self) -> dict[str, Any]:
         return {"format": _FORMAT, "version": _VERSION, "tokens": list(self._itos),
                 "unk_token": self.unk_token, "specials": list(self.specials)}

@@ -91,7 +91,6 @@ class RBM(Module):
                              f"{tuple(array.shape)}")
         return array.reshape(-1, self.visible_size).astype(self.weight.dtype, copy=False)
 
-    # ------------------------------------------------------------------ conditionals
     def hidden_probabilities(self, v: Any) -> Any:
         """p(h = 1 | v) = σ(c + v Wᵀ): array (N, H)."""
         v = self._flat(v, "hidden_probabilities")
@@ -132,7 +131,6 @@ class RBM(Module):
             probabilities, v = self.gibbs_step(v)
         return probabilities, v
 
-    # ------------------------------------------------------------------ learning
     def negative_sample(self, v: Any, k: int = 1, persistent: bool = False) -> Any:
         """The visible sample v⁻ of the negative phase: k Gibbs steps from the data (CD-k) or
         from the persistent chains, which are advanced and kept (PCD-k)."""
@@ -175,7 +173,6 @@ class RBM(Module):
 
     forward = free_energy
 
-    # ------------------------------------------------------------------ measures
     def reconstruction(self, v: Any) -> Any:
         """Mean-field reconstruction σ(b + p(h|v) W): array (N, V), no random draw."""
         return self.visible_probabilities(self.hidden_probabilities(v))

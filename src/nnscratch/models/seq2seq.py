@@ -161,7 +161,6 @@ class Seq2Seq(Module):
         if hasattr(self, "config"):
             self.config["teacher_forcing_ratio"] = float(ratio)
 
-    # ------------------------------------------------------------------ encoder
     def source_lengths(self, source: Tensor, lengths: Any = None) -> numpy.ndarray:
         """Lengths as a host int64 array, checked against ``source (B, S)``; None: count the
         non-padding tokens."""
@@ -215,7 +214,6 @@ class Seq2Seq(Module):
         c_0 = self.bridge_c(per_layer(c_n))
         return h_0, c_0
 
-    # ------------------------------------------------------------------ decoder
     def initial_state(self, encoded: EncodedSource) -> DecoderState:
         h_0, c_0 = encoded.state
         feed = None
@@ -279,7 +277,6 @@ class Seq2Seq(Module):
             all_logits.append(logits)
         return functions.stack(all_logits, dim=1)
 
-    # ------------------------------------------------------------------ decoding
     def greedy_decode(self, source: Tensor, source_lengths: Any = None,
                       max_length: int = 50) -> list:
         """Most probable token at each step; a list of :class:`~.beam_search.Hypothesis`."""

@@ -27,7 +27,6 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
-    # -------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
@@ -100,14 +99,12 @@ class Module:
 
     register_module = add_module
 
-    # -------------------------------------------------------------- calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
-    # -------------------------------------------------------------- traversal
     def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple]:
         memo = set() if memo is None else memo
         if id(self) in memo:
@@ -155,7 +152,6 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    # -------------------------------------------------------------- state
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
         """Ordered name → Tensor of every parameter and persistent buffer (shared storage)."""
         state: OrderedDict = OrderedDict()
@@ -225,7 +221,6 @@ class Module:
                 target._array[...] = array.astype(target.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
-    # -------------------------------------------------------------- modes and moves
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
             object.__setattr__(module, "training", mode)
@@ -293,7 +288,6 @@ class Module:
         fn(self)
         return self
 
-    # -------------------------------------------------------------- printing
     def extra_repr(self) -> str:
         return ""
 

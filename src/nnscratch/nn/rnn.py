@@ -138,7 +138,6 @@ class RNNBase(Module):
             text += ", peephole=True"
         return text
 
-    # ------------------------------------------------------------------ forward
     def forward(self, input: Any, hx: Any = None) -> tuple:  # noqa: A002
         name = type(self).__name__
         directions = 2 if self.bidirectional else 1

@@ -95,7 +95,6 @@ class Optimizer:
             lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
         return "\n".join(lines) + "\n)"
 
-    # ------------------------------------------------------------------ groups and positions
     def add_param_group(self, param_group: dict) -> None:
         """Append a group; its parameters take the next positions."""
         if not isinstance(param_group, dict):
@@ -157,7 +156,6 @@ class Optimizer:
         raise KeyError(f"{type(self).__name__}: tensor of shape {tuple(param.shape)} is not "
                        "one of this optimizer's parameters")
 
-    # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to ``None`` (default, as PyTorch 2) or to zeros in place."""
         for group in self.param_groups:
@@ -195,7 +193,6 @@ class Optimizer:
         """Update ``param`` (a backend array) in place from ``grad``; subclasses define it."""
         raise NotImplementedError
 
-    # ------------------------------------------------------------------ saving
     def state_dict(self) -> dict:
         """``{"state": {position: {...}}, "param_groups": [{..., "params": [positions]}]}``.
 

@@ -92,7 +92,6 @@ class Checkpointer:
         self.keep_last = keep_last
         self.mode = mode
 
-    # ------------------------------------------------------------------ saving
     def save(self, step: int, state: dict, metric: float | None = None) -> Path:
         """Write the checkpoint of ``step`` atomically and prune old ones; return its JSON path.
 
@@ -152,7 +151,6 @@ class Checkpointer:
             if TENSORS_NAME.match(orphan.name) and orphan.name not in referenced:
                 _remove_file(orphan)
 
-    # ------------------------------------------------------------------ finding
     def list(self) -> list[CheckpointInfo]:
         """Every checkpoint JSON in the directory, oldest step first (validity not checked)."""
         if not self.directory.is_dir():

@@ -178,7 +178,6 @@ class RunFolder:
             raise untrusted.UntrustedFileError(f"{source}: 'sha256' is not a SHA-256 hex digest")
         return {"file": name, "bytes": size, "sha256": digest}
 
-    # ------------------------------------------------------------------ one process at a time
     def lock(self) -> AbstractContextManager[Path]:
         """Hold the run folder's exclusive lock for a ``with`` block (creating the folder);
         :class:`RunFolderBusy` at once, naming the holder's pid, when another process holds
@@ -210,7 +209,6 @@ class RunFolder:
                     continue
         return removed
 
-    # ------------------------------------------------------------------ config and summary
     def write_config(self, recipe: str, settings: dict) -> None:
         import numpy
 
@@ -260,7 +258,6 @@ class RunFolder:
             summary["model"] = model
         atomic_write_json(self.summary_path, finite_or_none(summary))
 
-    # ------------------------------------------------------------------ metrics log
     def open_metrics(self, keep_until_step: int | None = None) -> None:
         """Open metrics.jsonl for appending; on resume keep only records up to that step."""
         try:
