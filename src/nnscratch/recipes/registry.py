@@ -21,7 +21,6 @@ turned off with the value ``none``.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import sys
@@ -230,20 +229,6 @@ def all_recipes() -> dict[str, Recipe]:
     from . import catalog  # at call time: catalog imports the recipe modules, which import this one
 
     return catalog.recipes()
-
-
-_FAILED_IMPORTS: set[str] = set()
-
-
-def import_quietly(module: str) -> None:
-    """Import a module that registers commands; one that cannot be imported (a missing
-    optional dependency) is reported once on stderr and the others still work."""
-    try:
-        importlib.import_module(module)
-    except ImportError as error:
-        if module not in _FAILED_IMPORTS:
-            _FAILED_IMPORTS.add(module)
-            print(f"nnscratch: warning: {module} is unavailable ({error})", file=sys.stderr)
 
 
 def get_recipe(name: str) -> Recipe:
