@@ -199,3 +199,98 @@ def test_every_plot_is_titled_with_the_run_and_recipe(tmp_path, monkeypatch):
     assert set(titles) >= {"loss.png", "accuracy.png", "lr.png"}
     for name, title in titles.items():
         assert title.startswith("spirals-run-7 (mlp-spirals): "), (name, title)
+
+
+def test_the_loss_is_shown_and_plotted_under_its_name(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from nnscratch.train import plots
+
+    drawn = {}
+    real_save = plots.atomic_save_figure
+
+    def record(figure, path, **options):
+        axes = figure.axes[0]
+        drawn[path.name] = (axes.get_title(), axes.get_ylabel())
+        return real_save(figure, path, **options)
+
+    monkeypatch.setattr(plots, "atomic_save_figure", record)
+    model, loader = classification()
+    stream = io.StringIO()
+    name = "free-energy gap F(data)-F(sample)"
+    run = RunFolder(tmp_path / "named")
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=2,
+                      val_data=loader, log_every=2, run=run, recipe="demo", loss_name=name,
+                      progress=Progress("plain", stream=stream))
+    trainer.fit()
+    lines = stream.getvalue().splitlines()
+    step_lines = [line for line in lines if "samples/s" in line and "val" not in line]
+    epoch_lines = [line for line in lines if f"val {name}" in line]
+    assert len(step_lines) == 4 and all(f"  {name} " in line for line in step_lines), lines
+    assert len(epoch_lines) == 2 and all(f"train {name} " in line for line in epoch_lines), lines
+    assert not any(" loss " in line for line in lines), lines
+    assert drawn["loss.png"] == (f"named (demo): {name}", name)
+    # metrics.jsonl keeps the key "loss" for what reads it
+    assert all("loss" in record for record in run.read_metrics() if record["split"] == "train")
+
+
+class MissingGlyphs:
+    """Records every "Glyph … missing from font(s)" warning given inside the block (matplotlib
+    warns while laying out, e.g. in tight_layout, so the whole drawing is watched)."""
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc_info):
+        self._catcher.__exit__(*exc_info)
+        self.messages = [str(w.message) for w in self._caught
+                         if "glyph" in str(w.message).lower() and "missing" in str(w.message)]
+
+
+def test_a_korean_run_name_renders_in_the_plot_titles(tmp_path):
+    pytest.importorskip("matplotlib")
+    model, loader = classification()
+    run = RunFolder(tmp_path / "나선-실험 2021년")
+    with MissingGlyphs() as glyphs:
+        result = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                         epochs=1, run=run, progress="off", recipe="mlp-spirals").fit()
+    assert result.status == "completed" and result.message is None, result.message
+    assert glyphs.messages == []
+    assert (run.plots / "loss.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_korean_title_renders_in_an_image_grid(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nnscratch.recipes.image_grid import save_image_grid
+
+    images = np.random.default_rng(0).random((4, 1, 8, 8))
+    with MissingGlyphs() as glyphs:
+        path = save_image_grid(images, tmp_path / "grid.png", columns=2,
+                               titles=["원", "사각형", "삼각형", "별"], row_labels=["원본", "재구성"],
+                               suptitle="오토인코더-실험: 재구성 (생성된 도형)")
+    assert glyphs.messages == [] and path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_missing_glyph_check_can_fail(tmp_path):
+    """Hangul in matplotlib's own font (DejaVu Sans) is reported: the checks above can fail."""
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    with MissingGlyphs() as glyphs, matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        figure, axes = plt.subplots()
+        axes.set_title("나선-실험")
+        figure.canvas.draw()
+        plt.close(figure)
+    assert glyphs.messages and "DejaVu Sans" in glyphs.messages[0]
+
+
+def test_the_training_errors_are_exported():
+    import nnscratch.train as train
+    from nnscratch.train.checkpoint import NonFiniteStateError
+    from nnscratch.train.folder_lock import RunFolderBusy
+
+    assert train.NonFiniteStateError is NonFiniteStateError
+    assert train.RunFolderBusy is RunFolderBusy
+    assert {"NonFiniteStateError", "RunFolderBusy"} <= set(train.__all__)

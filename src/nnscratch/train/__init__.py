@@ -6,8 +6,9 @@ metrics, crash-safe checkpoints, the summary, the final weights and learning-cur
 """
 
 from .callbacks import Callback, EarlyStopping
-from .checkpoint import Checkpointer, CheckpointError, load_checkpoint
+from .checkpoint import Checkpointer, CheckpointError, NonFiniteStateError, load_checkpoint
 from .faults import NonFiniteLossError
+from .folder_lock import RunFolderBusy
 from .hooks import default_forward, detach_state, move_to
 from .metrics import (
     Accuracy,
@@ -24,7 +25,8 @@ from .trainer import FitResult, Trainer, fit
 
 __all__ = [
     "Accuracy", "Callback", "CheckpointError", "Checkpointer", "EarlyStopping", "FitResult",
-    "Metric", "NonFiniteLossError", "Progress", "RunFolder", "RunningMean", "Trainer", "accuracy",
-    "bits_per_character", "default_forward", "detach_state", "fit", "load_checkpoint", "move_to",
-    "perplexity", "progress_bar", "register_metric",
+    "Metric", "NonFiniteLossError", "NonFiniteStateError", "Progress", "RunFolder",
+    "RunFolderBusy", "RunningMean", "Trainer", "accuracy", "bits_per_character",
+    "default_forward", "detach_state", "fit", "load_checkpoint", "move_to", "perplexity",
+    "progress_bar", "register_metric",
 ]

@@ -6,6 +6,9 @@ trainer calls :meth:`Progress.show` there) and one per epoch, instead of thousan
 carriage-return updates; ``plain_interval`` (seconds) can thin the log-point lines further.
 ``mode="off"`` (``--quiet``) prints nothing.
 
+The loss is shown under :attr:`Progress.loss_label` (``"loss"`` unless the trainer says what
+its loss is, e.g. the RBM's free-energy gap), the validation loss as ``val <label>``.
+
 Throughput is shown as what it counts: ``samples/s`` (examples) and, for sequence tasks,
 ``tokens/s``.
 """
@@ -46,13 +49,14 @@ class Progress:
     """
 
     def __init__(self, mode: str = "auto", stream: TextIO | None = None,
-                 plain_interval: float = 0.0) -> None:
+                 plain_interval: float = 0.0, loss_label: str = "loss") -> None:
         stream = stream or sys.stdout
         if mode == "auto":
             mode = "bar" if _is_terminal(stream) else "plain"
         if mode not in ("bar", "plain", "off"):
             raise ValueError(f"Progress: mode must be 'auto', 'bar', 'plain' or 'off', got {mode!r}")
         self.mode, self.stream, self.plain_interval = mode, stream, plain_interval
+        self.loss_label = loss_label  # what the loss is (the Trainer sets its loss_name)
         self._bar: Any = None
         self._epoch_text = ""
         self._last_plain = -float("inf")
@@ -77,7 +81,8 @@ class Progress:
     def show(self, step: int, loss: float, samples_per_second: float, **extra: Any) -> None:
         """Report the latest logged values (called every ``log_every`` steps); ``extra`` holds
         further rates such as ``**{"tokens/s": 5e4}``."""
-        self._fields = {"step": step, "loss": loss, "samples/s": samples_per_second, **extra}
+        self._fields = {"step": step, self.loss_label: loss, "samples/s": samples_per_second,
+                        **extra}
         if self._bar is not None:
             self._bar.set_postfix(_format_fields(self._fields, bar=True), refresh=False)
         elif self.mode == "plain" and time.monotonic() - self._last_plain >= self.plain_interval:
@@ -97,8 +102,10 @@ class Progress:
             self._bar.close()
             self._bar = None
         rates = {name: value for name, value in self._fields.items() if name.endswith("/s")}
-        fields = {"step": self._fields.get("step"), "train loss": self._fields.get("loss"),
-                  **{f"val {name}": value for name, value in results.items()}, **rates}
+        label = self.loss_label
+        fields = {"step": self._fields.get("step"), f"train {label}": self._fields.get(label),
+                  **{f"val {label if name == 'loss' else name}": value
+                     for name, value in results.items()}, **rates}
         self._plain_line({name: value for name, value in fields.items() if value is not None})
         self._release_held()
 

@@ -11,6 +11,11 @@ target, new_state)``: the trainer detaches ``new_state`` and hands it to the nex
 same epoch (and keeps it in checkpoints), so gradients stop at the window edge while the hidden
 state flows on.
 
+Each train record logs the ``lr`` its last step used (read before that step's scheduler step):
+a cosine over the run never reads 0 in a record, since no step is taken at the schedule's end.
+
+A resume may change the learning rate: see :meth:`Trainer.load_state_dict` for the rule.
+
 Throughput is logged as ``samples_per_second`` (examples: the batch size of each batch, see
 :func:`examples_in`) and, for sequence tasks, ``tokens_per_second`` (the targets ``count``
 counts: tokens of a language model, a caption, an answer).
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -77,7 +83,12 @@ class Trainer:
     next to ``samples_per_second`` (``"auto"``: ``"tokens"`` when the targets are integer class
     indices, or objects with a ``count``, outnumbering the examples; None: no second rate);
     ``run`` a :class:`RunFolder` for metrics, checkpoints, summary, model and plots (without
-    one, nothing is written).
+    one, nothing is written); ``loss_name`` what the loss is, for people: the progress lines
+    and the loss plot say it (metrics.jsonl keeps the key ``"loss"``).
+
+    The base learning rates (:attr:`base_lrs`) are the optimiser's when the trainer is made:
+    the scheduler's ``base_lrs`` when it has them, else each parameter group's
+    ``initial_lr`` or ``lr``. Checkpoints keep them (see :meth:`load_state_dict`).
     """
 
     def __init__(
@@ -91,7 +102,7 @@ class Trainer:
         forward: Callable = default_forward, count: Callable[[Any], int] | None = None,
         examples: Callable[[Any], int] | None = None, count_unit: str | None = "auto",
         device: Any = "cpu", run: RunFolder | None = None, progress: Progress | str = "auto",
-        recipe: str = "custom", plots: bool = True,
+        recipe: str = "custom", plots: bool = True, loss_name: str = "loss",
     ) -> None:
         if epochs is None and max_steps is None:
             raise ValueError("Trainer: give epochs or max_steps (both None would never end)")
@@ -112,8 +123,10 @@ class Trainer:
         self.examples = examples or (lambda batch: examples_in(batch, batch_first))
         self.count_unit = count_unit
         self.device = backend.device(device)
-        self.run, self.recipe, self.plots = run, recipe, plots
+        self.run, self.recipe, self.plots, self.loss_name = run, recipe, plots, loss_name
         self.progress = progress if isinstance(progress, Progress) else Progress(progress)
+        self.progress.loss_label = loss_name
+        self.base_lrs = base_lrs_of(optimizer, scheduler)
         self.callbacks = list(callbacks)
         if early_stopping_patience:
             self.callbacks.append(EarlyStopping(monitor, early_stopping_patience, self.monitor_mode))
@@ -129,7 +142,7 @@ class Trainer:
         self.should_stop = False
         self.history: list[dict] = []  # every logged record
         self.last_validation: dict[str, float] = {}
-        self._window: list[tuple[Any, int, int]] = []
+        self._window: list[tuple[Any, int, int, float]] = []  # loss, targets, examples, lr
         self._model_record: dict | None = None
         self._unit: str | None = None  # what count() counts, decided at the first batch
         self._unit_known = False
@@ -155,18 +168,32 @@ class Trainer:
             "epoch_loss": self.epoch_loss.state_dict(),
             "callbacks": [c.state_dict() for c in self.callbacks],
             "last_validation": self.last_validation,
+            "base_lrs": list(self.base_lrs),
         }
 
     def load_state_dict(self, state: dict, source: Any = "checkpoint") -> None:
         """Restore what :meth:`state_dict` gave. The non-array fields are checked against
         this trainer's own state first (:class:`CheckpointError` naming ``source`` and the
         field), so a state of another run, or a crafted one, changes nothing; the model and
-        optimiser check their own arrays before changing anything."""
+        optimiser check their own arrays before changing anything.
+
+        A new learning rate on resume: when the state's base learning rates (its
+        ``base_lrs``; a state without them: :func:`base_lrs_of` what it restored) differ from
+        this trainer's :attr:`base_lrs` (an optimiser made with another ``lr``), the restored
+        schedule is moved onto this trainer's bases. For each parameter group with old base
+        ``b`` and new base ``B``: the group's ``initial_lr`` and the scheduler's
+        ``base_lrs`` become ``B``, and the group's ``lr`` becomes ``lr · B / b``, or, for a
+        scheduler with a closed form (cosine, step, exponential), that form at the step
+        reached over the new base: a cosine at step ``t`` of ``T`` continues as
+        ``B · (1 + cos(π t / T)) / 2``, a plateau-reduced rate keeps its reductions
+        (``B · factor^k``). Checkpoints written afterwards hold the new bases, so a later
+        resume with the same optimiser changes nothing."""
         check_state(self, state, source)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+        self._rebase(state.get("base_lrs"))
         counters = state["counters"]
         self.epoch, self.step_in_epoch = counters["epoch"], counters["step_in_epoch"]
         self.global_step, self.seconds_before = counters["global_step"], counters["seconds"]
@@ -178,6 +205,31 @@ class Trainer:
         for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
             callback.load_state_dict(callback_state)
         backend.set_rng_state(state["rng"])  # last: nothing after it may draw
+
+    def _rebase(self, saved: list[float] | None) -> None:
+        """Move the restored learning rates from the bases ``saved`` to :attr:`base_lrs`
+        (the rule of :meth:`load_state_dict`)."""
+        scheduler = self.scheduler
+        if saved is None:  # a state of before base_lrs were kept: what it restored
+            saved = base_lrs_of(self.optimizer, scheduler)
+        if list(saved) == list(self.base_lrs):
+            return
+        groups = self.optimizer.param_groups
+        for index, (group, old, new) in enumerate(zip(groups, saved, self.base_lrs)):
+            lr = group["lr"] * (new / old)
+            if not math.isfinite(lr):
+                raise ValueError(f"base learning rate {old!r} cannot be moved to {new!r}")
+            group["lr"] = lr
+            if "initial_lr" in group:
+                group["initial_lr"] = new
+            if getattr(scheduler, "base_lrs", None) is not None:
+                scheduler.base_lrs[index] = new
+        closed_form = getattr(scheduler, "_get_closed_form_lr", None)
+        if closed_form is not None and getattr(scheduler, "base_lrs", None) is not None:
+            for group, lr in zip(groups, closed_form()):  # exact, not a product of ratios
+                group["lr"] = lr
+        if scheduler is not None and hasattr(scheduler, "_last_lr"):
+            scheduler._last_lr = [group["lr"] for group in groups]
 
     def _apply_checkpoint(self, info: CheckpointInfo, state: dict) -> None:
         """``load_state_dict`` for :meth:`resume`: a state that cannot be applied is a
@@ -307,7 +359,8 @@ class Trainer:
         if self.plots:
             try:
                 plot_learning_curves(self.run.read_metrics(), self.run.plots,
-                                     title=f"{self.run.path.name} ({self.recipe})")
+                                     title=f"{self.run.path.name} ({self.recipe})",
+                                     loss_name=self.loss_name)
             except ImportError:
                 self.progress.message("matplotlib is not installed: no plots "
                                       "(pip install 'nnscratch[plot]')")
@@ -382,6 +435,7 @@ class Trainer:
                 loss.backward()
                 if clip is not None:
                     clip_grad_norm_(parameters, clip)
+                used_lr = optimizer.param_groups[0]["lr"]  # before the schedule moves it on
                 optimizer.step()
                 if per_step_scheduler is not None:
                     per_step_scheduler.step()
@@ -390,7 +444,7 @@ class Trainer:
                 if not self._unit_known:
                     self._unit = rate_unit(self.count_unit, batch, target, count, examples)
                     self._unit_known = True
-                window.append((loss.array, count(target), examples(batch)))
+                window.append((loss.array, count(target), examples(batch), used_lr))
                 self.global_step = step
                 self.step_in_epoch += 1
                 self.progress.advance()
@@ -418,11 +472,12 @@ class Trainer:
         if not window:
             return
         first_step, started = self._window_start
-        losses = numpy.array([float(loss) for loss, _, _ in window]) if self.device.type == "cpu" \
+        losses = numpy.array([float(entry[0]) for entry in window]) if self.device.type == "cpu" \
             else backend.to_device(backend.xp_for(self.device).stack(
-                [loss for loss, _, _ in window]), backend.CPU).astype(numpy.float64)
-        counts = numpy.array([n for _, n, _ in window], dtype=numpy.float64)
-        samples = float(sum(n for _, _, n in window))
+                [entry[0] for entry in window]), backend.CPU).astype(numpy.float64)
+        counts = numpy.array([entry[1] for entry in window], dtype=numpy.float64)
+        samples = float(sum(entry[2] for entry in window))
+        used_lr = window[-1][3]  # the lr of the record's last step
         window.clear()
         bad = numpy.flatnonzero(~numpy.isfinite(losses))
         if bad.size:
@@ -436,7 +491,7 @@ class Trainer:
             self._epoch_throughput[index] += value
         record = {"step": self.global_step, "epoch": self.epoch + 1, "split": "train",
                   **{name: FROM_LOSS[name](mean) for name in self.metrics if name in FROM_LOSS},
-                  "loss": mean, "lr": self.optimizer.param_groups[0]["lr"],
+                  "loss": mean, "lr": used_lr,
                   "samples_per_second": samples / seconds}
         rates = {}
         if self._unit not in (None, "samples"):
@@ -520,6 +575,18 @@ class Trainer:
             raise RuntimeError("Trainer.resume: there is no run folder to resume from")
         found = self.checkpointer.load_latest(self.device, warn, accept=self._apply_checkpoint)
         return None if found is None else found[0].step
+
+
+def base_lrs_of(optimizer: Any, scheduler: Any) -> list[float]:
+    """The base learning rate of each parameter group: the scheduler's ``base_lrs`` when it
+    has them, else the group's ``initial_lr`` (set by a scheduler), else its ``lr``; empty
+    without an optimiser (evaluation)."""
+    if optimizer is None:
+        return []
+    bases = getattr(scheduler, "base_lrs", None)
+    if bases is not None:
+        return [float(lr) for lr in bases]
+    return [float(group.get("initial_lr", group["lr"])) for group in optimizer.param_groups]
 
 
 def _is_plateau(scheduler: Any) -> bool:

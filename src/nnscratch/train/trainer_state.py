@@ -48,6 +48,7 @@ def check_state(trainer: Any, state: Any, source: Any) -> None:
                 raise CheckpointError(f"{source}: last_validation[{name!r}] is not a number")
     except untrusted.UntrustedFileError as error:
         raise CheckpointError(f"{error} (trainer counters)") from None
+    check_base_lrs(state.get("base_lrs"), len(own["base_lrs"]), source)
     for name in ("counters", "rng", "epoch_loss"):
         check_like(state[name], own[name], f"{source}: {name}")
     saved_callbacks = state.get("callbacks", [])
@@ -65,6 +66,22 @@ def check_state(trainer: Any, state: Any, source: Any) -> None:
     if state.get("data") is not None and not hasattr(trainer.train_data, "load_state_dict"):
         raise CheckpointError(f"{source}: the state has a data position but the training "
                               f"data cannot take one")
+
+
+def check_base_lrs(saved: Any, groups: int, source: Any) -> None:
+    """CheckpointError unless ``saved`` (a state's ``base_lrs``; absent in older
+    checkpoints: None) is None or ``groups`` finite positive numbers, the bases a resume
+    rescales from (a ratio of them must exist)."""
+    if saved is None:
+        return
+    if not isinstance(saved, list) or len(saved) != groups:
+        raise CheckpointError(f"{source}: base_lrs must be a list of {groups} learning rates, "
+                              f"got {untrusted._short(saved)}")
+    for index, value in enumerate(saved):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 < value < float("inf")):
+            raise CheckpointError(f"{source}: base_lrs[{index}] must be a positive finite "
+                                  f"number, got {untrusted._short(value)}")
 
 
 def check_like(saved: Any, own: Any, where: str) -> None:
