@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cli_checks import assert_usage_error
 from nnscratch.datasets.shapes import CAPTION_WORDS, Shapes
@@ -212,6 +215,11 @@ def test_evaluate_reproduces_the_summary_and_validation_has_probes(tmp_path, rec
                               for r in validation)  # measured, not NaN
     if recipe_name == "rbm":
         assert "free-energy gap" in result.stdout + result.stderr  # says what its loss is
+        # and every progress line names it so (metrics.jsonl keeps the key "loss")
+        epoch_lines = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+        assert epoch_lines and all("free-energy gap F(data)-F(sample)" in line and " loss " not in line
+                                   for line in epoch_lines), result.stdout
+        assert all("loss" in r for r in records if r["split"] == "train")
 
 
 def test_figures_name_their_run(tmp_path, monkeypatch):
@@ -229,3 +237,73 @@ def test_figures_name_their_run(tmp_path, monkeypatch):
     autoencoder.draw_autoencoder_figures(Autoencoder(784, 4, (8,)), images, folder, "shapes", count=4)
     rbm.draw_rbm_figures(RBM(784, 8), images.reshape(4, -1), 4, folder, "shapes", chains=2)
     assert len(titles) == 4 and all(title.startswith("my-run-42: ") for title in titles), titles
+
+
+# ---------------------------------------------------------------------------- autoencoder, rbm data
+@pytest.mark.parametrize("recipe_name", ["autoencoder", "rbm"])
+def test_generated_data_too_large_for_memory_is_refused_up_front(tmp_path, recipe_name):
+    result = cli("train", recipe_name, "--set", "train_size=1000000", "--set", "test_size=100000",
+                 "--out", "run", cwd=tmp_path, timeout=60)
+    assert_usage_error(result, recipe_name, "train_size 1000000", "test_size 100000", "GiB")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_memory_bound_of_drawn_images_holds():
+    """The guard's 19 bytes per pixel bound what drawing really takes per image (measured by
+    tracemalloc: the growth of the peak from 500 to 2500 images)."""
+    import tracemalloc
+
+    from nnscratch.recipes.image_data import DRAWING_BYTES_PER_PIXEL, IMAGE_SIZE, shapes_grey
+
+    peaks = []
+    for count in (500, 2500):
+        tracemalloc.start()
+        shapes_grey(count, seed=1)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    per_pixel = (peaks[1] - peaks[0]) / (2000 * IMAGE_SIZE * IMAGE_SIZE)
+    assert 4 <= per_pixel <= DRAWING_BYTES_PER_PIXEL, per_pixel
+
+
+def write_idx_images(folder, height, width, count=6):
+    from small_runs import write_idx
+
+    rng = np.random.default_rng(0)
+    for prefix in ("train", "t10k"):
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, (count, height, width), dtype=np.uint8))
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, count).astype(np.uint8))
+
+
+@given(height=st.integers(1, 40), width=st.integers(1, 40),
+       recipe_name=st.sampled_from(["autoencoder", "rbm"]))
+@hypothesis_settings(max_examples=25, deadline=None)
+def test_idx_images_of_another_size_are_refused_for_what_the_recipe_reads(height, width, recipe_name):
+    import tempfile
+    from pathlib import Path
+
+    from nnscratch.recipes.image_data import load_image_data
+    from nnscratch.recipes.registry import Settings, SettingsError
+
+    options = Settings(data="", fashion=False, train_size=0, test_size=0, seed=0)
+    with tempfile.TemporaryDirectory() as folder:
+        write_idx_images(Path(folder), height, width)
+        options["data"] = folder
+        if (height, width) == (28, 28):
+            assert load_image_data(options, recipe_name).train_images.shape == (6, 1, 28, 28)
+            return
+        with pytest.raises(SettingsError) as caught:
+            load_image_data(options, recipe_name)
+    message = str(caught.value)
+    assert message.startswith(f"{recipe_name}: ") and "train-images-idx3-ubyte.gz" in message
+    assert f"{height}x{width}" in message and "28x28" in message and "cnn-images" not in message
+
+
+@pytest.mark.parametrize("recipe_name", ["autoencoder", "rbm"])
+def test_idx_images_of_another_size_through_the_cli(tmp_path, recipe_name):
+    data = tmp_path / "digits"
+    data.mkdir()
+    write_idx_images(data, 8, 8)
+    result = cli("train", recipe_name, "--data", data, "--out", "run", cwd=tmp_path, timeout=60)
+    assert_usage_error(result, recipe_name, "train-images-idx3-ubyte.gz", "8x8", "28x28")
+    assert "cnn-images" not in result.stderr

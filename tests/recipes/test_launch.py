@@ -79,6 +79,11 @@ def snapshot(folder):
         {str(path.relative_to(folder)) + "/": None for path in folder.rglob("*") if path.is_dir()}
 
 
+def cosine(base, t, horizon):
+    """Cosine annealing's closed form at step ``t`` of ``horizon`` (SGDR, no restarts)."""
+    return base * (1 + math.cos(math.pi * t / horizon)) / 2
+
+
 def train_small(recipe_name, cwd, *flags, env=None):
     settings = small_settings(recipe_name, cwd)
     return cli("train", recipe_name, "--out", "run", "--quiet", *flags, *as_set_flags(settings), cwd=cwd,
@@ -119,15 +124,15 @@ def test_a_completed_run_continues_with_a_longer_bound(tmp_path):
     longer = cli("train", "--resume", "run", "--steps", 10, "--quiet", cwd=tmp_path)
     assert longer.returncode == 0, longer.stderr
     assert summary(run)["steps"] == 10
-    # the schedule is stretched over the new horizon from step 4 on: the lr logged after
-    # step k (the next step's) is the cosine over 10 steps at k
+    # the schedule is stretched over the new horizon from step 4 on: step k (logged with the
+    # lr it used) took the cosine over 10 steps at k - 1
     lrs = {r["step"]: r["lr"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
            if r["split"] == "train"}
     base = json.loads((run / "config.json").read_text())["settings"]["lr"]
     for step in range(5, 11):
-        assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 10)) / 2, abs=1e-12)
-    for step in range(1, 4):  # the first session's steps, over its 4-step horizon
-        assert lrs[step] == pytest.approx(base * (1 + math.cos(math.pi * step / 4)) / 2, abs=1e-12)
+        assert lrs[step] == pytest.approx(cosine(base, step - 1, 10), abs=1e-12)
+    for step in range(1, 5):  # the first session's steps, over its 4-step horizon
+        assert lrs[step] == pytest.approx(cosine(base, step - 1, 4), abs=1e-12)
     config = json.loads((run / "config.json").read_text())
     assert (config["settings"]["steps"], config["settings"]["epochs"]) == (10, None)
     assert config["resumes"][-1]["changed"] == {"steps": [None, 10], "epochs": [1, None]}
@@ -247,7 +252,7 @@ def test_a_resumed_run_keeps_its_horizon(tmp_path):
     base = json.loads((run / "config.json").read_text())["settings"]["lr"]
     assert sorted(lrs) == list(range(1, 9))
     for step, lr in lrs.items():  # one cosine over the 8 steps, across the two sessions
-        assert lr == pytest.approx(base * (1 + math.cos(math.pi * step / 8)) / 2, abs=1e-12)
+        assert lr == pytest.approx(cosine(base, step - 1, 8), abs=1e-12)
 
 
 def test_evaluate_on_another_device(finished_run, tmp_path):
@@ -290,3 +295,42 @@ def test_two_trainers_started_together_never_share_a_run_folder(tmp_path):
         lines = (out / "metrics.jsonl").read_text().splitlines()
         steps = [json.loads(line).get("step") for line in lines if '"split": "train"' in line]
         assert len(steps) == len(set(steps)), "metrics logged twice"
+
+
+def train_records(run):
+    return [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+            if r["split"] == "train"]
+
+
+def test_a_failed_run_resumes_with_a_new_learning_rate(tmp_path):
+    """Issue 14.10: a run that failed continues from its last good checkpoint with another
+    --lr; the restored cosine continues from the new base, and config.json records it."""
+    failed = train_small("cnn-shapes", tmp_path, "--steps", 8, "--set", "log_every=1",
+                         env={"NNSCRATCH_TEST_NAN_AT_STEP": "6"})  # 4 steps an epoch: saved at 4
+    assert failed.returncode == 1 and "last good checkpoint" in failed.stderr, failed.stderr
+    run = tmp_path / "run"
+    old = json.loads((run / "config.json").read_text())["settings"]["lr"]
+    new = old / 4
+    resumed = cli("train", "--resume", "run", "--lr", new, "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert summary(run)["status"] == "completed" and summary(run)["steps"] == 8
+    used = {r["step"]: r["lr"] for r in train_records(run)}
+    for step in range(1, 5):  # the first session: the old base
+        assert used[step] == pytest.approx(cosine(old, step - 1, 8), abs=1e-15)
+    for step in range(5, 9):  # from the checkpoint on: the same cosine over the new base
+        assert used[step] == pytest.approx(cosine(new, step - 1, 8), abs=1e-15)
+    config = json.loads((run / "config.json").read_text())
+    assert config["settings"]["lr"] == new
+    assert config["resumes"][-1]["changed"] == {"lr": [old, new]}
+    # the new rate is the run's now: a later resume neither refuses nor rescales it
+    again = cli("train", "--resume", "run", "--lr", new, "--steps", 10, "--quiet", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    used = {r["step"]: r["lr"] for r in train_records(run)}
+    assert used[9] == pytest.approx(cosine(new, 8, 10), abs=1e-15)
+
+
+def test_a_bad_setting_in_config_json_names_the_file_and_setting(finished_run, tmp_path):
+    folder = crafted(finished_run, tmp_path, set_setting("hidden", -5))
+    for command in (["evaluate", folder], ["train", "--resume", folder, "--steps", 6]):
+        result = cli(*command, cwd=tmp_path)
+        assert_usage_error(result, str(folder / "config.json"), "'hidden'", "-5")

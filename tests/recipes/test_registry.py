@@ -61,6 +61,19 @@ def test_bad_values_name_the_setting(demo, values, words):
         assert word in str(caught.value)
 
 
+@given(source=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
+       values=st.sampled_from([{"hidden": -5}, {"hiden": 3}, {"lr": float("nan")},
+                               {"epochs": None, "steps": None}]))
+@settings(max_examples=30, deadline=None)
+def test_a_bad_value_read_from_a_file_names_the_file(source, values):
+    found = get_recipe("mlp-spirals")
+    with pytest.raises(SettingsError) as bare:
+        resolve_settings(found, values)
+    with pytest.raises(SettingsError) as caught:
+        resolve_settings(found, values, source=source)
+    assert str(caught.value) == f"{source}: {bare.value}"  # the same fault, after the file
+
+
 def test_an_integer_is_accepted_where_a_number_is_expected(demo):
     assert resolve_settings(demo, {"lr": 1}).lr == 1.0
 

@@ -1,7 +1,8 @@
 """PNG grids of small images (reconstructions, learned filters, samples, captioned pictures).
 
 Drawn headless with matplotlib (an optional dependency: ``pip install 'nnscratch[plot]'``) and
-written atomically (a temporary file renamed into place), as the trainer's plots are.
+written atomically (a temporary file renamed into place), as the trainer's plots are, with a
+Hangul font (:func:`~nnscratch.viz.fonts.hangul_rc`): titles carry run names, which may be Korean.
 """
 
 from __future__ import annotations
@@ -49,9 +50,19 @@ def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
     import matplotlib
 
     matplotlib.use("Agg")  # headless
+
+    from ..viz.fonts import hangul_rc
+
+    with matplotlib.rc_context(hangul_rc()):
+        return _draw_grid(as_displayable(images), Path(path), columns, titles, normalize_each,
+                          suptitle, cell_inches, row_labels, title_colors)
+
+
+def _draw_grid(pictures: numpy.ndarray, path: Path, columns: int, titles: Sequence[str] | None,
+               normalize_each: bool, suptitle: str | None, cell_inches: float,
+               row_labels: Sequence[str] | None, title_colors: Sequence[str] | None) -> Path:
     import matplotlib.pyplot as plt
 
-    pictures = as_displayable(images)
     count = len(pictures)
     if count == 0:
         raise ValueError("image grid: no images to draw")
@@ -88,6 +99,5 @@ def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
     if suptitle:
         figure.suptitle(suptitle, fontsize=10)
     figure.tight_layout()
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_save_figure(figure, path)

@@ -11,6 +11,12 @@ so the same settings give the same learning rates at every step on any machine. 
 keeps its horizon; one resumed with a larger ``--steps``/``--epochs`` decays over the new, longer
 horizon from the step it has reached (the learning rate is the new cosine's at that step). A
 completed run resumed without a longer bound is left as it is.
+
+A resume may change the learning rate (``--lr``): the run's base rate becomes the new one and
+the schedule restored from the checkpoint continues from it (the rule is
+:meth:`Trainer.load_state_dict`'s: every group's rate is scaled by new/old, a cosine is
+recomputed at the step reached as ``new · (1 + cos(π t / T)) / 2``). The new rate replaces
+the old in config.json's settings and the change joins its ``resumes`` history.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from ..train.trainer import FitResult, Trainer
 from ..untrusted import field, read_json_object
 from .registry import Recipe, Settings, SettingsError, Task, check_setting, get_recipe, resolve_settings
 
-# settings a resumed run may change: they bound or report the run, not what it computes
+# settings a resumed run may change: they bound or report the run, not what it computes,
+# and the learning rate (a run that diverged continues from its last good checkpoint slower)
 RESUME_OVERRIDABLE = {"epochs", "steps", "checkpoint_every", "keep_checkpoints", "log_every",
-                      "plots", "device", "data"}
+                      "plots", "device", "data", "lr"}
 
 
 def saved_run(run: RunFolder, doing: str) -> tuple[Recipe, Settings]:
@@ -52,9 +59,10 @@ def saved_run(run: RunFolder, doing: str) -> tuple[Recipe, Settings]:
     except SettingsError as error:
         raise SettingsError(f"cannot {doing}: {source}: field 'recipe': {error}") from None
     try:
-        settings = resolve_settings(recipe, {k: v for k, v in values.items() if k in recipe.defaults})
+        settings = resolve_settings(recipe, {k: v for k, v in values.items() if k in recipe.defaults},
+                                    source=str(source))
     except SettingsError as error:
-        raise SettingsError(f"cannot {doing}: {source}: field 'settings': {error}") from None
+        raise SettingsError(f"cannot {doing}: {error}") from None
     return recipe, settings
 
 
@@ -175,7 +183,7 @@ def make_trainer(recipe: Recipe, settings: Settings, task: Task, optimizer: Any,
         early_stopping_patience=settings.early_stopping_patience, forward=task.forward,
         callbacks=task.callbacks,
         count=task.count, device=settings.device, run=run, progress=progress,
-        recipe=recipe.name, plots=settings.plots)
+        recipe=recipe.name, plots=settings.plots, loss_name=task.loss_name)
 
 
 def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any],
@@ -221,13 +229,15 @@ def train(recipe_name: str | None, flags: dict[str, Any], config: dict[str, Any]
 
 
 BOUNDS = ("epochs", "steps")
+# the changes a later resume keeps: the new value replaces the old in config.json's settings
+KEPT_ON_RESUME = (*BOUNDS, "lr")
 
 
 def record_resume(run: RunFolder, settings: Settings) -> None:
     """Write a resume's changed settings into config.json: the new bounds (``epochs``,
-    ``steps``) replace the old, so a later resume keeps them, and ``resumes`` lists every
-    change (``{"at": time, "changed": {name: [old, new]}}``). Nothing is written when nothing
-    changed."""
+    ``steps``) and learning rate (``lr``) replace the old, so a later resume keeps them, and
+    ``resumes`` lists every change (``{"at": time, "changed": {name: [old, new]}}``).
+    Nothing is written when nothing changed."""
     import time
 
     from ..train.atomic import atomic_write_json
@@ -238,7 +248,7 @@ def record_resume(run: RunFolder, settings: Settings) -> None:
                if name in settings and saved.get(name) != settings[name]}
     if not changed:
         return
-    config["settings"] = {**saved, **{name: settings[name] for name in BOUNDS if name in changed}}
+    config["settings"] = {**saved, **{name: settings[name] for name in KEPT_ON_RESUME if name in changed}}
     history = config.get("resumes") if isinstance(config.get("resumes"), list) else []
     config["resumes"] = [*history, {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "changed": changed}]
     atomic_write_json(run.config_path, config)

@@ -152,6 +152,8 @@ class Task:
     the run will take (its horizon: a schedule that decays over the run decays over that many
     steps, with ``scheduler_interval="step"``). ``forward(model, batch, state) -> (output,
     target, state)`` and ``count(target) -> int`` are the trainer's hooks (see Trainer).
+    ``loss_name`` says what the loss is, for the progress lines and the loss plot (metrics.jsonl
+    keeps the key ``"loss"``).
     """
 
     model: Any
@@ -167,6 +169,7 @@ class Task:
     forward: Callable = default_forward
     count: Callable[[Any], int] | None = None
     callbacks: list = field(default_factory=list)  # extra Trainer callbacks (e.g. files for the run folder)
+    loss_name: str = "loss"
 
 
 @dataclass
@@ -276,19 +279,25 @@ def resolve_settings(recipe: Recipe, *overrides: dict[str, Any], source: str = "
     """Recipe defaults updated by each dict of ``overrides`` in turn, checked and typed.
 
     When ``steps`` is given and ``epochs`` is not, the run is bounded by steps alone; a run
-    bounded by neither is refused (it would never end).
+    bounded by neither is refused (it would never end). ``source`` names where the values were
+    read (a run's ``config.json``): every SettingsError message then starts with it.
     """
     settings = Settings(recipe.defaults)
     given: set[str] = set()
-    for values in overrides:
-        for name, value in values.items():
-            settings[name] = check_setting(recipe, name, value)
-            given.add(name)
-    if "steps" in given and "epochs" not in given:
-        settings["epochs"] = None
-    if settings.get("epochs") is None and settings.get("steps") is None:
-        raise SettingsError("settings 'epochs' and 'steps' cannot both be none: give --epochs N "
-                            "or --steps N")
+    try:
+        for values in overrides:
+            for name, value in values.items():
+                settings[name] = check_setting(recipe, name, value)
+                given.add(name)
+        if "steps" in given and "epochs" not in given:
+            settings["epochs"] = None
+        if settings.get("epochs") is None and settings.get("steps") is None:
+            raise SettingsError("settings 'epochs' and 'steps' cannot both be none: give --epochs N "
+                                "or --steps N")
+    except SettingsError as error:
+        if not source:
+            raise
+        raise SettingsError(f"{source}: {error}") from None
     return settings
 
 
