@@ -110,6 +110,8 @@ def make_forward(k: int, persistent: bool) -> Any:
     return forward
 
 
+# what the logged "loss" is (the progress lines and loss.png say it): mean F(v_data) − mean F(v_sample)
+LOSS_NAME = "free-energy gap F(data)-F(sample)"
 LOSS_MEANING = ("rbm: 'loss' is the free-energy gap F(data) - F(model sample) in nats per image, "
                 "not a likelihood (it tends to 0 as the samples come to look like the data); "
                 "pseudo_likelihood measures the fit")
@@ -201,4 +203,5 @@ def rbm(settings: Settings) -> Task:
         forward=make_forward(settings.k, persistent),
         count=lambda target: int(target.shape[0]),
         callbacks=[RBMFigures(test, settings.sample_steps, data.description)],
+        loss_name=LOSS_NAME,
     )
