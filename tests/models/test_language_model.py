@@ -3,10 +3,14 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnscratch as ns
 from harness import check_module
-from nnscratch.models.language_model import LanguageModel, sample_token
+from nnscratch.experiments import sequence_models
+from nnscratch.models.language_model import LanguageModel, detach_state, sample_token
+from nnscratch.train import hooks
 
 VOCAB = 11
 
@@ -76,6 +80,64 @@ def test_carried_state_continues_the_sequence():
     assert not state.requires_grad
     second, _ = model(tokens[4:], state)
     np.testing.assert_allclose(ns.cat([first, second]).numpy(), whole.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# a recurrent state: a tensor, None, or tuples/lists of states (an LSTM's (h, c), nested)
+_STATES = st.recursive(
+    st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+    lambda inner: st.one_of(st.tuples(inner, inner), st.lists(inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def _build(spec, rng):
+    """(state, leaves): every (rows, cols) of ``spec`` becomes 2·x of a leaf x needing grad."""
+    if spec is None:
+        return None, []
+    if isinstance(spec, tuple) and len(spec) == 2 and all(isinstance(n, int) for n in spec):
+        leaf = ns.tensor(rng.standard_normal(spec), requires_grad=True)
+        return leaf * 2.0, [leaf]
+    built = [_build(part, rng) for part in spec]
+    return type(spec)(state for state, _ in built), [leaf for _, leaves in built for leaf in leaves]
+
+
+def _same_structure(detached, state) -> None:
+    if isinstance(state, ns.Tensor):
+        assert isinstance(detached, ns.Tensor) and not detached.requires_grad
+        assert detached.grad_fn is None and state.grad_fn is not None
+        np.testing.assert_array_equal(detached.numpy(), state.detach().numpy())
+    elif isinstance(state, (tuple, list)):
+        assert type(detached) is type(state) and len(detached) == len(state)
+        for a, b in zip(detached, state):
+            _same_structure(a, b)
+    else:
+        assert detached is state
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=_STATES)
+def test_detach_state_keeps_values_and_structure_and_stops_gradients(spec):
+    state, leaves = _build(spec, np.random.default_rng(0))
+    detached = detach_state(state)
+    _same_structure(detached, state)
+    # a loss through the detached state reaches no leaf (the window edge of truncated BPTT)
+    parts = []
+    stack = [detached]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, ns.Tensor):
+            parts.append(item)
+    if leaves:
+        probe = ns.tensor(1.0, requires_grad=True)
+        sum((p * probe).sum() for p in parts).backward()
+        assert all(leaf.grad is None for leaf in leaves) and probe.grad is not None
+
+
+def test_one_detach_state_for_the_model_the_trainer_and_the_experiments():
+    assert LanguageModel.detach_state is detach_state
+    assert hooks.detach_state is detach_state and sequence_models.detach_state is detach_state
 
 
 def test_init_state_shapes_and_batch_first():

@@ -17,6 +17,7 @@ import numpy
 
 from .. import backend, nn, optim
 from ..autograd.grad_mode import no_grad
+from ..models.language_model import detach_state as detach_state  # used by truncated_bptt
 from ..nn import functional as F
 from ..tensor import Tensor
 
@@ -70,13 +71,6 @@ def add_forget_bias(model: SequenceModel, value: float) -> None:
     if isinstance(layer, nn.LSTM) and value:
         hidden = layer.hidden_size
         layer.bias_ih_l0.array[hidden:2 * hidden] += value
-
-
-def detach_state(state: Any) -> Any:
-    """The carried state cut from the graph (truncated BPTT)."""
-    if isinstance(state, tuple):
-        return tuple(part.detach() for part in state)
-    return state.detach()
 
 
 @dataclass

@@ -30,6 +30,22 @@ State = Any  # h of shape (num_layers, batch, hidden), or (h, c) for an LSTM; No
 CELLS = ("lstm", "gru", "rnn")
 
 
+def detach_state(state: Any) -> Any:
+    """The carried recurrent state with the same values, cut from the graph (truncated BPTT).
+
+    ``state`` is a Tensor (an RNN's or GRU's ``h``), a tuple or list of states (an LSTM's
+    ``(h, c)``, nested as deep as a model nests them) or None; the result has the same
+    structure, every Tensor replaced by its ``detach()``: the next window's backward stops
+    at the window edge instead of running into the windows before it. The one implementation,
+    used by the trainer (``train.hooks``) and the experiments as well as by this model.
+    """
+    if isinstance(state, Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(part) for part in state)
+    return state
+
+
 class LanguageModel(Module):
     """A recurrent language model over a vocabulary of ``vocab_size`` tokens.
 
@@ -110,14 +126,7 @@ class LanguageModel(Module):
 
         return (zeros(), zeros()) if self.cell == "lstm" else zeros()
 
-    @staticmethod
-    def detach_state(state: State) -> State:
-        """The same values cut from the graph: truncated BPTT stops gradients at window edges."""
-        if state is None:
-            return None
-        if isinstance(state, tuple):
-            return tuple(s.detach() for s in state)
-        return state.detach()
+    detach_state = staticmethod(detach_state)  # (below) the state a forward pass returned
 
     def generate(self, prompt_ids: Sequence[int], length: int, temperature: float = 1.0,
                  top_k: int | None = None, generator: Any = None,

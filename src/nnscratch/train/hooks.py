@@ -1,5 +1,5 @@
 """The trainer's per-batch hooks: how a batch becomes (output, target), and the helpers for
-recurrent state and devices.
+recurrent state (``detach_state``, defined in ``models.language_model``) and devices.
 
 A recipe replaces :func:`default_forward` with its own ``forward(model, batch, state) ->
 (output, target, new_state)`` when batches are not ``(inputs, target)`` pairs or when a
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..models.language_model import detach_state as detach_state  # the one; re-exported
 from ..tensor import Tensor
 
 
@@ -18,15 +19,6 @@ def default_forward(model: Any, batch: Any, state: Any) -> tuple[Any, Any, None]
     """``(inputs, target)`` batches: ``model(inputs)``, no carried state."""
     inputs, target = batch
     return model(inputs), target, None
-
-
-def detach_state(state: Any) -> Any:
-    """Detach every tensor of a (nested tuple/list of) recurrent state; keep the values."""
-    if isinstance(state, Tensor):
-        return state.detach()
-    if isinstance(state, (tuple, list)):
-        return type(state)(detach_state(s) for s in state)
-    return state
 
 
 def move_to(batch: Any, device: backend.device) -> Any:
