@@ -1,4 +1,6 @@
-"""Decoding a :class:`~.seq2seq.Seq2Seq` model: greedy search and beam search, batched.
+"""Decoding: the one beam search of nnscratch (:func:`search_beams`, over any decoder that
+extends its rows one token at a time: :class:`~.seq2seq.Seq2Seq`, :class:`~.captioner.Captioner`),
+and greedy search and beam search for a Seq2Seq model, batched.
 
 Greedy search takes the most probable token at every step. Beam search keeps the ``K`` most
 probable partial translations (beams) of every sentence: at each step every beam is extended
@@ -19,10 +21,15 @@ tokens have been produced (the beams still open are then ranked as they are).
 
 Every model computation is batched over sentences × beams; the bookkeeping (a few (B, K)
 arrays) runs on the host.
+
+A decoder takes part through two functions (see :func:`search_beams`): ``step`` (tokens →
+log-probabilities of the next token, new state, attention or None) and ``reorder`` (the rows of
+the state that follow the surviving beams).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +44,13 @@ from ..tensor import Tensor
 class Hypothesis:
     """A decoded sentence: ``tokens`` (without <eos>), ``score`` (total log-probability),
     ``normalized_score`` (score / length^α), ``attention`` ``(len(tokens) + finished, S)`` —
-    one row of source weights per produced token, <eos> included when it was produced —
-    and whether it ``finished`` with <eos>."""
+    one row of source weights per produced token, <eos> included when it was produced; None
+    for a decoder without attention — and whether it ``finished`` with <eos>."""
 
     tokens: list[int]
     score: float
     normalized_score: float
-    attention: numpy.ndarray
+    attention: numpy.ndarray | None
     finished: bool
 
 
@@ -102,7 +109,8 @@ def greedy_search(model: Any, source: Tensor, source_lengths: Any = None,
 
 def beam_search(model: Any, source: Tensor, source_lengths: Any = None, beam_size: int = 5,
                 max_length: int = 50, length_penalty: float = 1.0) -> list[Hypothesis]:
-    """The best hypothesis of a beam search for each sentence (see the module docstring)."""
+    """The best hypothesis of a beam search for each sentence of a Seq2Seq ``source (B, S)``
+    (see the module docstring)."""
     _check(max_length, beam_size)
     if length_penalty < 0:
         raise ValueError(f"beam_search: length_penalty must be >= 0, got {length_penalty}")
@@ -110,59 +118,85 @@ def beam_search(model: Any, source: Tensor, source_lengths: Any = None, beam_siz
     model.eval()
     try:
         with no_grad():
-            return _beam_search(model, source, source_lengths, beam_size, max_length,
-                                length_penalty)
+            lengths = model.source_lengths(source, source_lengths)
+            batch = len(lengths)
+            xp = backend.get_array_module(source.array)
+            # row b·K + k of every model tensor is beam k of sentence b
+            rows = Tensor._make(xp.asarray(numpy.repeat(numpy.arange(batch), beam_size)))
+            encoded = model.encode(source, lengths).select(rows)
+
+            def step(tokens: numpy.ndarray, state: Any) -> tuple:
+                logits, state, attention = model.decode_step(Tensor._make(xp.asarray(tokens)),
+                                                             state, encoded)
+                return _host(logits.log_softmax(dim=-1)).astype(numpy.float64), state, _host(attention)
+
+            def reorder(state: Any, parents: numpy.ndarray) -> Any:
+                parent = Tensor._make(xp.asarray(parents))
+                h, c, feed = state
+                return (h.index_select(1, parent), c.index_select(1, parent),
+                        feed.index_select(0, parent) if feed is not None else None)
+
+            return search_beams(step, reorder, model.initial_state(encoded), batch, beam_size,
+                                max_length, length_penalty, model.bos_index, model.eos_index)
     finally:
         model.train(was_training)
 
 
-def _beam_search(model: Any, source: Tensor, source_lengths: Any, beams: int, max_length: int,
-                 alpha: float) -> list[Hypothesis]:
-    lengths = model.source_lengths(source, source_lengths)
-    batch = len(lengths)
-    xp = backend.get_array_module(source.array)
-    # row b·K + k of every model tensor is beam k of sentence b
-    encoded = model.encode(source, lengths)
-    encoded = encoded.select(Tensor._make(xp.asarray(numpy.repeat(numpy.arange(batch), beams))))
-    state = model.initial_state(encoded)
-    positions = encoded.memory.shape[1]
-    eos = model.eos_index
+def search_beams(step: Callable[[numpy.ndarray, Any], tuple], reorder: Callable[[Any, numpy.ndarray], Any],
+                 state: Any, batch: int, beam_size: int, max_length: int, length_penalty: float,
+                 bos_index: int, eos_index: int) -> list[Hypothesis]:
+    """Beam search over any decoder: the best :class:`Hypothesis` of each of ``batch`` inputs.
 
+    ``state`` is the decoder's state for B·K rows (K = ``beam_size``), row b·K + k being beam k
+    of input b; all K rows of an input start equal, from ``bos_index``.
+
+    - ``step(tokens, state) → (log_probs, state, attention)``: ``tokens`` (B·K,) int64 on the
+      host, the token each row read last; ``log_probs`` (B·K, V) float64 on the host, log p of
+      every next token (−inf for a token that must never be written); ``attention`` (B·K, S)
+      on the host, or None.
+    - ``reorder(state, parents) → state``: the state whose row r is row ``parents[r]`` (host
+      int64, (B·K,)) of ``state``: the rows follow the beams that survived the step.
+    """
+    _check(max_length, beam_size)
+    if length_penalty < 0:
+        raise ValueError(f"beam_search: length_penalty must be >= 0, got {length_penalty}")
+    beams, alpha, eos = beam_size, length_penalty, eos_index
     scores = numpy.full((batch, beams), -numpy.inf)
     scores[:, 0] = 0.0  # all beams start as the same <bos>: expand only the first
     history = numpy.zeros((batch, beams, 0), dtype=numpy.int64)
-    attention_history = numpy.zeros((batch, beams, 0, positions), dtype=numpy.float32)
+    attention_history = None
     finished: list[list[Hypothesis]] = [[] for _ in range(batch)]
     done = numpy.zeros(batch, dtype=bool)
-    tokens = Tensor._make(xp.full((batch * beams,), model.bos_index, dtype=numpy.int64))
+    tokens = numpy.full(batch * beams, bos_index, dtype=numpy.int64)
     rows = numpy.arange(batch)[:, None]
 
-    for step in range(max_length):
-        logits, state, attention = model.decode_step(tokens, state, encoded)
-        log_probs = _host(logits.log_softmax(dim=-1)).astype(numpy.float64)
+    for step_index in range(max_length):
+        log_probs, state, attention = step(tokens, state)
         vocab = log_probs.shape[-1]
-        # total score of every continuation: (B, K, V) → the K best of the K·V per sentence
+        # total score of every continuation: (B, K, V) → the K best of the K·V per input
         candidates = (scores[:, :, None] + log_probs.reshape(batch, beams, vocab)).reshape(batch, -1)
         best = numpy.argsort(-candidates, axis=1, kind="stable")[:, :beams]
         best_scores = numpy.take_along_axis(candidates, best, axis=1)
         origin, token = best // vocab, best % vocab  # (B, K): which beam, which token
         history = numpy.concatenate([history[rows, origin], token[:, :, None]], axis=2)
-        step_attention = _host(attention).reshape(batch, beams, 1, positions)
-        attention_history = numpy.concatenate(
-            [attention_history[rows, origin], step_attention[rows, origin]], axis=2)
+        if attention is not None:  # (B, K, steps so far, S), following the beams like history
+            step_attention = attention.reshape(batch, beams, 1, -1)[rows, origin]
+            attention_history = step_attention if attention_history is None else numpy.concatenate(
+                [attention_history[rows, origin], step_attention], axis=2)
 
-        last_step = step == max_length - 1
+        last_step = step_index == max_length - 1
         for b in numpy.flatnonzero(~done):
             for k in range(beams):
                 if best_scores[b, k] == -numpy.inf:
                     continue
                 ended = token[b, k] == eos
                 if ended or last_step:
-                    length = step + 1
+                    length = step_index + 1
                     total = float(best_scores[b, k])
+                    weights = None if attention_history is None else attention_history[b, k].copy()
                     finished[b].append(Hypothesis(
                         history[b, k, :-1 if ended else None].tolist(), total,
-                        total / length ** alpha, attention_history[b, k].copy(), bool(ended)))
+                        total / length ** alpha, weights, bool(ended)))
                 if ended:
                     best_scores[b, k] = -numpy.inf  # a finished beam is not extended
             if token[b, 0] == eos or last_step:
@@ -170,11 +204,7 @@ def _beam_search(model: Any, source: Tensor, source_lengths: Any, beams: int, ma
         if done.all():
             break
         scores = best_scores
-        # reorder the model's state to follow the surviving beams
-        parent = Tensor._make(xp.asarray((rows * beams + origin).reshape(-1)))
-        h, c, feed = state
-        state = (h.index_select(1, parent), c.index_select(1, parent),
-                 feed.index_select(0, parent) if feed is not None else None)
-        tokens = Tensor._make(xp.asarray(token.reshape(-1)))
+        state = reorder(state, (rows * beams + origin).reshape(-1))
+        tokens = token.reshape(-1)
 
     return [max(found, key=lambda hypothesis: hypothesis.normalized_score) for found in finished]

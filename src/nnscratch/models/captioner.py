@@ -23,6 +23,7 @@ from ..autograd.grad_mode import no_grad
 from ..functions import cat
 from ..nn import functional as F
 from ..tensor import Tensor
+from .beam_search import search_beams
 
 
 def _host(tensor: Tensor) -> numpy.ndarray:
@@ -179,48 +180,26 @@ class Captioner(nn.Module):
         extension that is <eos> finishes its caption (its length counts the <eos>). An image
         is done when its best surviving candidate finishes — so ``beam_size=1`` is greedy
         decoding exactly — or after ``max_length`` words, when open captions are ranked too.
+        The search is :func:`~.beam_search.search_beams`, shared with Seq2Seq.
         """
         if beam_size < 1 or max_length < 1:
             raise ValueError(f"Captioner.beam_search: beam_size and max_length must be >= 1, got "
                              f"{beam_size} and {max_length}")
         batch, device = images.shape[0], images.device
-        finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
+
+        def step(words: numpy.ndarray, state: Any) -> tuple:
+            log_probs, state = self.step(self._words(words, device), state)
+            return self._next_word_scores(log_probs), state, None
+
+        def reorder(state: Any, parents: numpy.ndarray) -> Any:
+            return _select(state, self._words(parents, device))
+
         with no_grad():
-            state = self.start(images)
-            # open beams: image of each, words so far, total log-probability
-            owners = numpy.arange(batch)
-            beams: list[list[int]] = [[] for _ in range(batch)]
-            scores = numpy.zeros(batch)
-            words = numpy.full(batch, self.bos_index)
-            for length in range(1, max_length + 1):
-                log_probs, state = self.step(self._words(words, device), state)
-                totals = scores[:, None] + self._next_word_scores(log_probs)  # (beams, V)
-                survivors = []  # (row, image, words, score) of the extensions kept
-                for image in numpy.unique(owners):
-                    rows = numpy.flatnonzero(owners == image)
-                    candidates = totals[rows].ravel()
-                    # the beam_size best; ties go to the lower (row, word) index, as argmax's do
-                    for rank, flat in enumerate(numpy.argsort(-candidates, kind="stable")[:beam_size]):
-                        row, word = rows[flat // self.vocab_size], int(flat % self.vocab_size)
-                        score = float(candidates[flat])
-                        if word == self.eos_index:
-                            finished[image].append((score / length ** length_penalty, beams[row]))
-                            if rank == 0:
-                                break  # the best candidate has ended: this image is done
-                            continue
-                        survivors.append((row, image, beams[row] + [word], score))
-                if not survivors:
-                    break
-                keep = numpy.asarray([row for row, *_ in survivors])
-                state = _select(state, self._words(keep, device))
-                owners = numpy.asarray([image for _, image, _, _ in survivors])
-                beams = [caption for _, _, caption, _ in survivors]
-                scores = numpy.asarray([score for *_, score in survivors])
-                words = numpy.asarray([caption[-1] for caption in beams])
-            else:  # max_length reached: the open captions compete too
-                for owner, beam, score in zip(owners, beams, scores):
-                    finished[owner].append((score / max_length ** length_penalty, beam))
-        return [max(found, key=lambda item: item[0])[1] if found else [] for found in finished]
+            # the image is read once; row b·K + k of the state is beam k of image b
+            state = reorder(self.start(images), numpy.repeat(numpy.arange(batch), beam_size))
+            found = search_beams(step, reorder, state, batch, beam_size, max_length,
+                                 length_penalty, self.bos_index, self.eos_index)
+        return [hypothesis.tokens for hypothesis in found]
 
 
 def _select(state: Any, rows: Tensor) -> Any:
