@@ -1,5 +1,8 @@
 """Convolution (``conv2d``, ``conv1d``): one fused Function, im2col by strided views + a GEMM.
 
+Read ``ops/conv_reference.py`` first: the same computation in plain loops (im2col, one
+matrix product, col2im), which the tests check this kernel against.
+
 What is computed (a cross-correlation, as in PyTorch)::
 
     y[n, o, oh, ow] = b[o] + Σ_c Σ_i Σ_j  x_pad[n, c, oh·sH + i·dH, ow·sW + j·dW] · w[o, c, i, j]
