@@ -1,4 +1,11 @@
-"""nnscratch: a deep-learning framework from scratch on NumPy/CuPy, with PyTorch's API."""
+"""nnscratch: a deep-learning framework from scratch on NumPy/CuPy, with PyTorch's API.
+
+``import nnscratch as ns`` gives the tensor functions (``ns.exp``, ``ns.cat``, from
+``nnscratch.functional``), the factories (``ns.tensor``, ``ns.zeros``), ``ns.Tensor``,
+``ns.autograd``, ``ns.nn`` and ``ns.optim``, as ``import torch`` does. The other subpackages
+(``nnscratch.data``, ``datasets``, ``models``, ``train``, ``recipes``, ``viz``,
+``experiments``) are imported by name: ``import nnscratch.models``.
+"""
 
 from . import backend, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -23,34 +30,21 @@ from .creation import (
     multinomial, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
     tensor, zeros, zeros_like,
 )
-from .functions import (
+from .functional import (
     abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip,
     concat, cos, div, dot, einsum, exp, expand, flatten, gather, index_select, log, log_softmax,
     logsumexp, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, narrow, neg,
     outer, permute, pow, prod, relu, repeat, reshape, rsqrt, sigmoid, sin, softmax, split,
     sqrt, squeeze, stack, std, sub, sum, t, tanh, transpose, unbind, unsqueeze, var, where,
 )
-from .tensor import Tensor
-
-from . import autograd  # noqa: E402,I001
-from .serialization import load, save  # noqa: E402
-from .threads import get_num_threads, set_num_threads  # noqa: E402
-from . import memory  # noqa: E402
+from ._tensor import Tensor
+from . import autograd, functional
+from .serialization import load, save
+from .threads import get_num_threads, set_num_threads
+from . import memory
+from . import nn, optim
 
 __version__ = "0.1.0"
-
-_SUBPACKAGES = {"nn", "optim", "data", "datasets", "models", "train", "recipes", "viz",
-                "experiments", "distributed", "utils"}
-
-
-def __getattr__(name: str):
-    """``ns.nn``, ``ns.optim``… are imported on first use, as ``torch.nn`` is available."""
-    if name in _SUBPACKAGES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'nnscratch' has no attribute '{name}'")
-
 
 half, double, long = float16, float64, int64
 float = float32  # noqa: A001 - PyTorch's ns.float

@@ -7,8 +7,8 @@ from typing import Any
 import numpy
 
 from . import backend
+from ._tensor import Tensor, to_array
 from .backend import as_dtype, xp_for
-from .tensor import Tensor, to_array
 
 
 def _size(size: tuple) -> tuple:

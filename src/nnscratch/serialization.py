@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import numpy
 
 from . import backend, safetensors_format
-from .tensor import Tensor
+from ._tensor import Tensor
 from .untrusted import UntrustedFileError, check_regular_file
 
 _ORDER_KEY = "nnscratch.key_order"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._tensor_base import TensorBase, make_tensor
 from ..backend import get_array_module
 from .grad_mode import _State
 
@@ -58,7 +59,7 @@ class Function:
         needs = []
         array = None
         for item in inputs:
-            if isinstance(item, Tensor):
+            if isinstance(item, TensorBase):
                 array = item._array
                 arrays.append(array)
                 needs.append(item.requires_grad)
@@ -88,7 +89,7 @@ class Function:
                 _wrap_output(out, ctx, index) for index, out in enumerate(outputs)
             )
         else:
-            results = tuple(Tensor._make(out) for out in outputs)
+            results = tuple(make_tensor(out) for out in outputs)
         return results[0] if single else results
 
     # Hooks for TensorFunction; ops run forward/backward on arrays directly.
@@ -109,13 +110,13 @@ class Function:
         raise NotImplementedError
 
 
-def _edge(tensor: Tensor) -> Any:
+def _edge(tensor: TensorBase) -> Any:
     node = tensor._node
     return tensor if node is None else (node, tensor._output_index)
 
 
-def _wrap_output(array: Any, node: Function, index: int) -> Tensor:
-    out = Tensor._make(array)
+def _wrap_output(array: Any, node: Function, index: int) -> TensorBase:
+    out = make_tensor(array)
     if array is not None and array.dtype.kind in "fc":
         out.requires_grad = True
         out._node = node
@@ -135,7 +136,7 @@ class TensorFunction(Function):
 
     @classmethod
     def _forward(cls, ctx: Function, arrays: list, options: dict) -> Any:
-        args = [Tensor._make(a) if _is_array(a) else a for a in arrays]
+        args = [make_tensor(a) if _is_array(a) else a for a in arrays]
         previous = _State.enabled
         _State.enabled = False
         try:
@@ -149,7 +150,7 @@ class TensorFunction(Function):
 
     @classmethod
     def _backward(cls, ctx: Function, grads: tuple) -> Any:
-        wrapped = [None if g is None else Tensor._make(g) for g in grads]
+        wrapped = [None if g is None else make_tensor(g) for g in grads]
         previous = _State.enabled
         _State.enabled = False
         try:
@@ -166,7 +167,4 @@ def _is_array(value: Any) -> bool:
 
 
 def _unwrap(value: Any) -> Any:
-    return value._array if isinstance(value, Tensor) else value
-
-
-from ..tensor import Tensor  # noqa: E402  (tensor.py imports this module's users lazily)
+    return value._array if isinstance(value, TensorBase) else value

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._tensor_base import TensorBase, make_tensor
+
 
 class RemovableHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
@@ -33,10 +35,8 @@ def add_hook(tensor: Any, hook: Callable) -> RemovableHandle:
 
 def run_hooks(hooks: list, grad: Any) -> Any:
     """Apply hooks in order; a hook returning a tensor replaces the gradient."""
-    from ..tensor import Tensor
-
     for hook in list(hooks):
-        result = hook(Tensor._make(grad))
+        result = hook(make_tensor(grad))
         if result is not None:
-            grad = result._array if isinstance(result, Tensor) else result
+            grad = result._array if isinstance(result, TensorBase) else result
     return grad

@@ -8,8 +8,8 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..functions import stack
-from ..tensor import Tensor
+from .._tensor import Tensor
+from ..functional import stack
 
 
 def default_collate(batch: Sequence[Any]) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 class Dataset:

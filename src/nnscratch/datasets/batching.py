@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor
 from ..data.collate import default_collate
-from ..tensor import Tensor
 
 
 def image_batch(pixels: numpy.ndarray, targets: numpy.ndarray, indices: Sequence[int],

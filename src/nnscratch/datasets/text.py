@@ -20,7 +20,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .files import read_text
 from .tokenize import get_tokenizer
 from .vocab import DEFAULT_SPECIALS, Vocab

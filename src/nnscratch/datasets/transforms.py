@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 def _unwrap(image: Any) -> tuple[Any, bool]:

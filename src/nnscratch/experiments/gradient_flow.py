@@ -22,7 +22,7 @@ from typing import Any
 import numpy
 
 from .. import nn
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 # fused-layer parameter name -> cell parameter name
 _CELL_NAMES = {"weight_ih_l0": "weight_ih", "weight_hh_l0": "weight_hh", "bias_ih_l0": "bias_ih",

@@ -16,10 +16,10 @@ from typing import Any
 import numpy
 
 from .. import backend, nn, optim
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..models.language_model import detach_state as detach_state  # used by truncated_bptt
 from ..nn import functional as F
-from ..tensor import Tensor
 
 ARCHITECTURES = ("rnn", "lstm", "peephole-lstm", "gru")
 LABELS = {"rnn": "tanh RNN", "lstm": "LSTM", "peephole-lstm": "peephole LSTM", "gru": "GRU"}

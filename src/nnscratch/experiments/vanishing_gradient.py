@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy
 
 from .. import backend, nn
+from .._tensor import Tensor
 from ..datasets.memory_tasks import ADDING_BASELINE_MSE, make_adding_problem
 from ..nn import functional as F
-from ..tensor import Tensor
 from ..viz.experiment_plots import Curve, Panel, save_panels
 from .gradient_flow import cell_sharing_weights, hidden_state_gradient_norms, log_slope
 from .report import Report, Table

@@ -36,9 +36,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from .._tensor import Tensor
 from ..nn.linear import Linear
 from ..nn.module import Module
-from ..tensor import Tensor
 
 ATTENTION_KINDS = ("additive", "dot", "general")
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, nn
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 NOISE_TYPES = ("mask", "gaussian")
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}

@@ -36,8 +36,8 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
 
 
 @dataclass

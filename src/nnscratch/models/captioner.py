@@ -19,10 +19,10 @@ from typing import Any
 import numpy
 
 from .. import backend, nn
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..functions import cat
+from ..functional import cat
 from ..nn import functional as F
-from ..tensor import Tensor
 from .beam_search import search_beams
 
 

@@ -8,7 +8,7 @@ Both split into ``features`` (the convolution and pooling stages, a ``Sequential
 from __future__ import annotations
 
 from .. import nn
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import nn
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..functions import cat
+from ..functional import cat
 from ..nn.module import Module
-from ..tensor import Tensor
 
 CELLS = ("lstm", "gru")
 

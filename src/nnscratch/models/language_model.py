@@ -18,13 +18,13 @@ from typing import Any
 import numpy
 
 from .. import backend, creation
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn import init
 from ..nn.dropout import Dropout
 from ..nn.embedding import Embedding
 from ..nn.linear import Linear
 from ..nn.module import Module
-from ..tensor import Tensor
 
 State = Any  # h of shape (num_layers, batch, hidden), or (h, c) for an LSTM; None means zeros
 CELLS = ("lstm", "gru", "rnn")

@@ -26,11 +26,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, creation
+from .._tensor import Tensor
 from ..nn import functional as F
 from ..nn import init
 from ..nn.module import Module
 from ..nn.parameter import Parameter
-from ..tensor import Tensor
 
 # images are scored in chunks so that the (chunk, V, H) pseudo-likelihood term stays small
 _PSEUDO_LIKELIHOOD_ELEMENTS = 2**24

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy
 
-from .. import backend, creation, functions
+from .. import backend, creation, functional
+from .._tensor import Tensor
 from ..nn.dropout import Dropout
 from ..nn.embedding import Embedding
 from ..nn.linear import Linear
 from ..nn.module import Module
 from ..nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from ..tensor import Tensor
 from .attention import make_attention
 
 ENCODER_CELLS = ("lstm", "gru")
@@ -225,7 +225,7 @@ class Seq2Seq(Module):
     def _attend_and_predict(self, decoded: Tensor, encoded: EncodedSource) -> tuple[Tensor, Tensor, Tensor]:
         """Decoder outputs (B, [T,] H) → (logits, attentional vector h̃, attention weights)."""
         context, weights = self.attention(decoded, encoded.memory, encoded.mask, encoded.keys)
-        attentional = self.combine(functions.cat([context, decoded], dim=-1)).tanh()  # h̃
+        attentional = self.combine(functional.cat([context, decoded], dim=-1)).tanh()  # h̃
         logits = self.output(self.drop(attentional))
         return logits, attentional, weights
 
@@ -236,7 +236,7 @@ class Seq2Seq(Module):
         h, c, feed = state
         x = self.drop(self.target_embedding(tokens))  # (N, E)
         if self.input_feeding:
-            x = functions.cat([x, feed], dim=-1)
+            x = functional.cat([x, feed], dim=-1)
         output, (h, c) = self.decoder(x.unsqueeze(1), (h, c))
         logits, attentional, weights = self._attend_and_predict(output.squeeze(1), encoded)
         return logits, (h, c, attentional), weights
@@ -275,7 +275,7 @@ class Seq2Seq(Module):
                     tokens = Tensor._make(xp.where(xp.asarray(truth), tokens.array, predicted))
             logits, state, _ = self.decode_step(tokens, state, encoded)
             all_logits.append(logits)
-        return functions.stack(all_logits, dim=1)
+        return functional.stack(all_logits, dim=1)
 
     def greedy_decode(self, source: Tensor, source_lengths: Any = None,
                       max_length: int = 50) -> list:

@@ -7,7 +7,7 @@ Each layer keeps its options and calls the functional form; shapes are unchanged
 
 from __future__ import annotations
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F
 from .module import Module
 

@@ -6,8 +6,7 @@ import math
 from typing import Any
 
 from .. import creation
-from ..ops import conv as conv_ops
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -128,7 +127,7 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         x, padding = self._padded(input)
-        return conv_ops.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                                self.groups)
 
 
@@ -144,5 +143,5 @@ class Conv1d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         x, padding = self._padded(input)
-        return conv_ops.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                                self.groups)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import creation
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module

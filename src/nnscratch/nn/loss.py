@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..functions import as_tensor
-from ..tensor import Tensor
+from .._tensor import Tensor
+from ..functional.loss import reduction_from_legacy
+from ..functional.promotion import as_tensor
 from . import functional as F
 from .module import Module
 
@@ -20,7 +21,7 @@ class _Loss(Module):
     def __init__(self, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F._reduction(type(self).__name__, size_average, reduce, reduction)
+        self.reduction = reduction_from_legacy(type(self).__name__, size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor, parse_to_args
 from ..backend import device_of
-from ..tensor import Tensor, parse_to_args
 from .parameter import Parameter
 
 

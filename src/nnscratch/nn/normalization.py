@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, creation
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor, to_array
+from .._tensor import Tensor, to_array
 
 
 class Parameter(Tensor):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops import pooling
-from ..tensor import Tensor
+from .._tensor import Tensor
+from ..functional import pooling
 from .module import Module
 
 

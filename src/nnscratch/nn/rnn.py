@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy
 
-from .. import backend, creation, functions
+from .. import backend, creation, functional
+from .._tensor import Tensor
 from ..ops.dropout import Dropout
 from ..ops.recurrent import PackedToPadded, PaddedToPacked
 from ..ops.recurrent_gru import GRUSequence
 from ..ops.recurrent_lstm import LSTMSequence
 from ..ops.recurrent_rnn import RNNSequence
-from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 from .rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
@@ -191,12 +191,12 @@ class RNNBase(Module):
                 outputs.append(result[0])
                 for k in range(n_states):
                     finals[k].append(result[1 + k])
-            output = outputs[0] if directions == 1 else functions.cat(outputs, dim=2)
+            output = outputs[0] if directions == 1 else functional.cat(outputs, dim=2)
             if self.training and 0 < self.dropout and layer < self.num_layers - 1:
                 output = _dropout(output, self.dropout)
             layer_input = output
 
-        final_states = [functions.stack(f, dim=0) for f in finals]
+        final_states = [functional.stack(f, dim=0) for f in finals]
         if packed:
             output = PackedSequence(PaddedToPacked.apply(output, batch_sizes=sizes), batch_sizes,
                                     sorted_indices, unsorted_indices)

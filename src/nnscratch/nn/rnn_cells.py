@@ -20,7 +20,7 @@ import math
 from typing import Any
 
 from .. import backend, creation
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     check_hyper_parameters,

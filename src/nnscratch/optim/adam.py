@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     check_hyper_parameters,

@@ -17,8 +17,8 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._tensor import Tensor, to_array
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor, to_array
 
 
 class _Required:

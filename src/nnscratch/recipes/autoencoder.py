@@ -25,13 +25,13 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..data import DataLoader, TensorDataset
 from ..models.autoencoder import NOISE_TYPES, Autoencoder, ConvAutoencoder, corrupt
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tensor import Tensor
 from ..train.callbacks import Callback
 from .image_data import IMAGE_SIZE, load_image_data
 from .image_grid import save_image_grid

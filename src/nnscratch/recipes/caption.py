@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor
 from ..data import DataLoader
 from ..datasets.shapes import MAX_CAPTION_WORDS, Shapes
 from ..models.captioner import Captioner
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tensor import Tensor
 from .caption_files import CaptionFiles, caption_vocab
 from .cnn import check_generated_images
 from .registry import Range, Settings, SettingsError, Task, recipe

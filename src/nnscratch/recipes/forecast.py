@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor
 from ..data import DataLoader, TensorDataset
 from ..datasets.timeseries import ForecastWindows, TimeSeries, autoregressive_forecast, fit_autoregression
 from ..models.forecaster import CELLS, Forecaster
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tensor import Tensor
 from ..train.atomic import atomic_save_figure, atomic_write_json
 from ..train.callbacks import Callback
 from .measured import Measured, register_figures, unwrapped

@@ -19,10 +19,10 @@ from collections.abc import Callable
 import numpy
 
 from .. import nn
+from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..nn import functional as F
 from ..optim import Adam
-from ..tensor import Tensor
 
 
 def probe_accuracy(train_features: numpy.ndarray, train_labels: numpy.ndarray,

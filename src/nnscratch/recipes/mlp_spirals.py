@@ -9,12 +9,12 @@ Expected: test accuracy >= 0.97.
 from __future__ import annotations
 
 from .. import nn
+from .._tensor import Tensor
 from ..data import DataLoader, TensorDataset
 from ..datasets.spirals import make_spirals
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import ReduceLROnPlateau
-from ..tensor import Tensor
 from .registry import Settings, Task, recipe
 
 

@@ -31,10 +31,10 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._tensor import Tensor
 from ..data import DataLoader, TensorDataset
 from ..models.rbm import RBM
 from ..optim import SGD
-from ..tensor import Tensor
 from ..train.callbacks import Callback
 from .image_data import IMAGE_SIZE, load_image_data
 from .image_grid import save_image_grid

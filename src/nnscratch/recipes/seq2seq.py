@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy
 
+from .._tensor import Tensor
 from ..data import DataLoader
 from ..data.dataset import Dataset
 from ..datasets.dates import DateTranslation
@@ -35,7 +36,6 @@ from ..models.seq2seq import ENCODER_CELLS, Seq2Seq
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tensor import Tensor
 from .registry import Range, Settings, SettingsError, Task, recipe
 from .translate import TranslationFiles
 

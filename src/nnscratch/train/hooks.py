@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from .._tensor import Tensor
 from ..models.language_model import detach_state as detach_state  # the one; re-exported
-from ..tensor import Tensor
 
 
 def default_forward(model: Any, batch: Any, state: Any) -> tuple[Any, Any, None]:

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .bleu import CharacterBLEU, CorpusBLEU, ExactMatch
 from .metric_base import Metric
 

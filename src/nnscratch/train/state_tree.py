@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 _ARRAY, _TUPLE, _ITEMS = "__array__", "__tuple__", "__items__"
 

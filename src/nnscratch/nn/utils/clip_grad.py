@@ -9,7 +9,7 @@ from typing import Any
 import numpy
 
 from ... import backend
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list:

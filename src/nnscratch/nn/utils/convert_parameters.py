@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...functions import cat
-from ...tensor import Tensor
+from ..._tensor import Tensor
+from ...functional import cat
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

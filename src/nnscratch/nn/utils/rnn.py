@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 
 import numpy
 
-from ... import functions
+from ... import functional
+from ..._tensor import Tensor
 from ...creation import full
 from ...ops.recurrent import PackedToPadded, PaddedToPacked
-from ...tensor import Tensor
 
 __all__ = [
     "PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -155,8 +155,8 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
         order = numpy.argsort(-lengths, kind="stable")
         lengths = lengths[order]
         sorted_indices = Tensor(order).to(input.device)
-        input = functions.index_select(input, batch_dim, sorted_indices)  # noqa: A001
-    padded = functions.transpose(input, 0, 1) if batch_first else input
+        input = functional.index_select(input, batch_dim, sorted_indices)  # noqa: A001
+    padded = functional.transpose(input, 0, 1) if batch_first else input
     batch_sizes = _batch_sizes(lengths)
     data = PaddedToPacked.apply(padded, batch_sizes=batch_sizes)
     return PackedSequence(data, Tensor(batch_sizes), sorted_indices, None)
@@ -181,10 +181,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
                                   padding_value=padding_value, steps=total_length)
     lengths = _lengths_from_batch_sizes(batch_sizes)
     if sequence.unsorted_indices is not None:
-        padded = functions.index_select(padded, 1, sequence.unsorted_indices)
+        padded = functional.index_select(padded, 1, sequence.unsorted_indices)
         lengths = lengths[sequence.unsorted_indices.numpy()]
     if batch_first:
-        padded = functions.transpose(padded, 0, 1)
+        padded = functional.transpose(padded, 0, 1)
     return padded, Tensor(lengths)
 
 
@@ -209,9 +209,9 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
         missing = longest - s.shape[0]
         if missing:
             fill = full((missing, *trailing), padding_value, dtype=s.dtype, device=s.device)
-            s = functions.cat([s, fill] if padding_side == "right" else [fill, s], dim=0)
+            s = functional.cat([s, fill] if padding_side == "right" else [fill, s], dim=0)
         padded.append(s)
-    return functions.stack(padded, dim=0 if batch_first else 1)
+    return functional.stack(padded, dim=0 if batch_first else 1)
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
@@ -224,7 +224,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = F
     """The list of sequences ``(L_i, *)`` inside a padded batch (inverse of pad_sequence)."""
     lengths = _int_array(lengths, "unpad_sequence")
     if not batch_first:
-        padded_sequences = functions.transpose(padded_sequences, 0, 1)
+        padded_sequences = functional.transpose(padded_sequences, 0, 1)
     return [padded_sequences[b, : int(length)] for b, length in enumerate(lengths)]
 
 

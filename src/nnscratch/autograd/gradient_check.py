@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy
 
-from ..tensor import Tensor
+from .._tensor_base import TensorBase, make_tensor
 
 
 def _outputs(fn: Callable, inputs: Sequence[Any]) -> list:
@@ -31,7 +31,7 @@ def gradcheck(
     and the worst element (returns False when ``raise_exception`` is False).
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, TensorBase) and x.requires_grad]
     for i in checked:
         if inputs[i].dtype != numpy.float64:
             message = (
@@ -43,7 +43,7 @@ def gradcheck(
             return False
     outputs = _outputs(fn, inputs)
     for out_index, out in enumerate(outputs):
-        if not isinstance(out, Tensor) or not out.requires_grad:
+        if not isinstance(out, TensorBase) or not out.requires_grad:
             continue
         for i in checked:
             x = inputs[i]
@@ -61,16 +61,16 @@ def gradcheck(
             analytic = numpy.zeros_like(numerical)
             for k in range(out.numel()):
                 for t in inputs:
-                    if isinstance(t, Tensor):
+                    if isinstance(t, TensorBase):
                         t.grad = None
                 fresh = _outputs(fn, inputs)[out_index]
                 seed = numpy.zeros(out.numel())
                 seed[k] = 1.0
-                fresh.backward(Tensor._make(seed.reshape(out.shape).astype(fresh.dtype)))
+                fresh.backward(make_tensor(seed.reshape(out.shape).astype(fresh.dtype)))
                 if x.grad is not None:
                     analytic[k] = x.grad.numpy().ravel()
             for t in inputs:
-                if isinstance(t, Tensor):
+                if isinstance(t, TensorBase):
                     t.grad = None
             error = numpy.abs(analytic - numerical)
             bound = atol + rtol * numpy.abs(numerical)

@@ -1,25 +1,38 @@
-"""Tensor: one backend array plus the autograd fields that link it into the graph.
+"""Tensor: the user's view of a tensor — its properties, conversions, autograd calls and methods.
 
-A tensor made by the user is a *leaf*; a tensor made by an op that needed a gradient holds
-``_node`` (the op's ctx) and ``_output_index``. Operators and methods call the ops in
-``nnscratch.ops``; the method table at the bottom of ``nnscratch/functions.py`` attaches them.
+The fields (one backend array and the autograd links) are in ``_tensor_base.TensorBase``. The
+methods are one-line delegations to the Tensor-level functions of ``nnscratch.functional``
+(``x.exp()`` is ``functional.elementwise.exp(x)``), which check their arguments and run the
+Functions of ``nnscratch.ops``; operators are the same functions (``x + y`` is ``add(x, y)``).
+The module is ``_tensor`` (as PyTorch's ``torch._tensor``) so that ``nnscratch.tensor`` stays the
+factory function.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy
 
 from . import backend
+from ._tensor_base import TensorBase, make_tensor, register_tensor_class, to_array
+from .autograd.engine import backward as run_backward
+from .autograd.grad_mode import is_grad_enabled
+from .autograd.hooks import add_hook
 from .backend import as_dtype, device_of, get_array_module, to_device
+from .functional import activation, arithmetic, elementwise, indexing, reduction
+from .functional import shape as shaping
+from .functional.indexing import unwrap_index
+from .ops.device import Cast, Clone, Contiguous, ToDevice
+
+__all__ = ["Tensor", "make_tensor", "parse_to_args", "to_array", "unwrap_index"]
 
 
-class Tensor:
+class Tensor(TensorBase):
     """A multi-dimensional array with automatic differentiation (``torch.Tensor``)."""
 
-    __slots__ = ("_array", "requires_grad", "grad", "_node", "_output_index", "_hooks", "__weakref__")
-    __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
+    __slots__ = ()
 
     def __init__(
         self, data: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
@@ -34,21 +47,6 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, array: Any, requires_grad: bool = False) -> Tensor:
-        """Wrap an array with no copy and no checks (the fast path ops use)."""
-        if isinstance(array, numpy.generic):
-            array = numpy.asarray(array)
-        t = cls.__new__(cls)
-        t._array = array
-        t.requires_grad = requires_grad
-        t.grad = None
-        t._node = None
-        t._output_index = 0
-        t._hooks = None
-        return t
-
-    # ------------------------------------------------------------------ properties
     @property
     def array(self) -> Any:
         """The backend array itself (numpy or cupy), no copy."""
@@ -112,7 +110,6 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    # ------------------------------------------------------------------ conversion
     def numpy(self) -> numpy.ndarray:
         """A host numpy array (the same memory on the CPU, a copy from a GPU)."""
         array = self._array
@@ -157,14 +154,10 @@ class Tensor:
         if target_dtype is not None and target_dtype != self.dtype:
             out = out._cast(target_dtype)
         if target_device is not None and target_device != self.device:
-            from .ops.device import ToDevice
-
             out = ToDevice.apply(out, target=target_device)
         return out
 
     def _cast(self, dtype: numpy.dtype) -> Tensor:
-        from .ops.device import Cast
-
         return Cast.apply(self, dtype=dtype)
 
     def cpu(self) -> Tensor:
@@ -197,13 +190,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
 
-    # ------------------------------------------------------------------ autograd
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate the gradient of this tensor into every leaf that requires one."""
-        from .autograd.engine import backward
-
         if not self.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -222,7 +212,7 @@ class Tensor:
                     f"shape {tuple(self.shape)}"
                 )
             grad_array = grad_array.astype(self.dtype, copy=False)
-        backward(self, grad_array, retain_graph=bool(retain_graph))
+        run_backward(self, grad_array, retain_graph=bool(retain_graph))
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares storage)."""
@@ -255,8 +245,6 @@ class Tensor:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.hooks import add_hook
-
         return add_hook(self, hook)
 
     def zero_(self) -> Tensor:
@@ -278,19 +266,14 @@ class Tensor:
         """This tensor if its buffer is C-ordered, else a C-ordered copy (with gradient)."""
         if self._array.flags.c_contiguous:
             return self
-        from .ops.device import Contiguous
-
         return Contiguous.apply(self)
 
     def is_contiguous(self) -> bool:
         return bool(self._array.flags.c_contiguous)
 
     def clone(self) -> Tensor:
-        from .ops.device import Clone
-
         return Clone.apply(self)
 
-    # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         body = numpy.array2string(
             self.numpy(), separator=", ", prefix="tensor(", precision=4, threshold=200
@@ -306,13 +289,8 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    def __hash__(self) -> int:
-        return id(self)
-
     # In-place writes: allowed on tensors outside the graph (PyTorch allows more).
     def __setitem__(self, index: Any, value: Any) -> None:
-        from .autograd.grad_mode import is_grad_enabled
-
         if is_grad_enabled() and (self.requires_grad or self._node is not None):
             if self._node is None:
                 raise RuntimeError(
@@ -328,10 +306,105 @@ class Tensor:
         self._array[index] = value
 
 
+    # The methods: each is the Tensor-level function of nnscratch.functional named beside it.
+    __add__ = add = arithmetic.add
+    __sub__ = sub = arithmetic.sub
+    __mul__ = mul = arithmetic.mul
+    __truediv__ = div = arithmetic.div
+    __pow__ = pow = arithmetic.pow  # noqa: A003
+    __matmul__ = matmul = mm = bmm = arithmetic.matmul
+    __neg__ = neg = arithmetic.neg
+    outer = arithmetic.outer
+    dot = arithmetic.dot
+
+    def __radd__(self, other: Any) -> Tensor:
+        return arithmetic.add(other, self)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return arithmetic.sub(other, self)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return arithmetic.mul(other, self)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return arithmetic.div(other, self)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return arithmetic.pow(other, self)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return arithmetic.matmul(other, self)
+
+    __abs__ = abs = elementwise.abs  # noqa: A003
+    exp = elementwise.exp
+    log = elementwise.log
+    sqrt = elementwise.sqrt
+    rsqrt = elementwise.rsqrt
+    sin = elementwise.sin
+    cos = elementwise.cos
+    clamp = clip = elementwise.clamp
+    maximum = elementwise.maximum
+    minimum = elementwise.minimum
+    masked_fill = elementwise.masked_fill
+    __eq__ = eq = elementwise.eq
+    __ne__ = ne = elementwise.ne
+    __lt__ = lt = elementwise.lt
+    __le__ = le = elementwise.le
+    __gt__ = gt = elementwise.gt
+    __ge__ = ge = elementwise.ge
+    __hash__ = object.__hash__  # by identity: __eq__ compares values, element-wise
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (``ns.where(condition, self, other)``)."""
+        return elementwise.where(condition, self, other)
+
+    tanh = activation.tanh
+    sigmoid = activation.sigmoid
+    relu = activation.relu
+    softmax = activation.softmax
+    log_softmax = activation.log_softmax
+
+    sum = reduction.sum  # noqa: A003
+    mean = reduction.mean
+    max = reduction.max  # noqa: A003
+    min = reduction.min  # noqa: A003
+    amax = reduction.amax
+    amin = reduction.amin
+    argmax = reduction.argmax
+    argmin = reduction.argmin
+    var = reduction.var
+    std = reduction.std
+    logsumexp = reduction.logsumexp
+    prod = reduction.prod
+    all = reduction.all  # noqa: A003
+    any = reduction.any  # noqa: A003
+
+    reshape = view = shaping.reshape
+    reshape_as = view_as = shaping.view_as
+    flatten = shaping.flatten
+    unflatten = shaping.unflatten
+    permute = shaping.permute
+    transpose = swapaxes = shaping.transpose
+    t = shaping.t
+    squeeze = shaping.squeeze
+    unsqueeze = shaping.unsqueeze
+    expand = shaping.expand
+    expand_as = shaping.expand_as
+    repeat = shaping.repeat
+    split = shaping.split
+    chunk = shaping.chunk
+    unbind = shaping.unbind
+    narrow = shaping.narrow
+
+    __getitem__ = indexing.getitem
+    gather = indexing.gather
+    index_select = indexing.index_select
+
+
+register_tensor_class(Tensor)  # the ops' outputs are Tensors (see _tensor_base.py)
+
 class _RetainGrad:
     def __init__(self, tensor: Tensor) -> None:
-        import weakref
-
         self.ref = weakref.ref(tensor)
 
     def __call__(self, grad: Tensor) -> None:
@@ -341,17 +414,6 @@ class _RetainGrad:
                 tensor.grad = Tensor._make(grad._array.copy())
             else:
                 tensor.grad = Tensor._make(tensor.grad._array + grad._array)
-
-
-def unwrap_index(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays; split boolean masks for np.add.at."""
-    if isinstance(index, Tensor):
-        return index._array
-    if isinstance(index, tuple):
-        return tuple(item._array if isinstance(item, Tensor) else item for item in index)
-    if isinstance(index, list):
-        return numpy.asarray(index)
-    return index
 
 
 def parse_to_args(args: tuple, kwargs: dict) -> tuple:
@@ -370,36 +432,3 @@ def parse_to_args(args: tuple, kwargs: dict) -> tuple:
     if target_device is not None:
         target_device = backend.device(target_device)
     return target_device, as_dtype(target_dtype)
-
-
-def to_array(data: Any, dtype: Any = None, device: Any = None) -> Any:
-    """Make a backend array from data with PyTorch's dtype rules (floats → default dtype)."""
-    dtype = as_dtype(dtype)
-    target = backend.device(device) if device is not None else None
-    if isinstance(data, Tensor):
-        array = data._array
-    elif hasattr(data, "__cuda_array_interface__") or isinstance(data, numpy.ndarray):
-        array = data
-    elif hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
-        array = numpy.asarray(data)  # numpy scalars, torch tensors…: their dtype is kept
-    else:
-        array = numpy.asarray(_unwrap_nested(data))
-        if dtype is None and array.dtype.kind == "f":
-            array = array.astype(backend.get_default_dtype())
-        elif dtype is None and array.dtype.kind in "iu":
-            array = array.astype(backend.int64)
-        elif array.dtype.kind not in "fiubc":
-            raise TypeError(f"tensor: cannot make a tensor from data of type {array.dtype}")
-    if dtype is not None and array.dtype != dtype:
-        array = array.astype(dtype)
-    if target is not None:
-        array = to_device(array, target)
-    return array
-
-
-def _unwrap_nested(data: Any) -> Any:
-    if isinstance(data, Tensor):
-        return data.numpy()
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(item) for item in data]
-    return data
