@@ -90,3 +90,17 @@ def test_without_glibc_it_reports_that_nothing_was_set(monkeypatch) -> None:
     monkeypatch.delenv(memory.ENVIRONMENT_VARIABLE, raising=False)
     assert memory.apply_default() is False and memory.applied is False
     assert memory.keep_freed_memory() is False and memory.applied is False
+
+
+@needs_glibc
+def test_trainer_fit_keeps_freed_memory_for_the_loop_it_owns():
+    # the Trainer owns its loop, as the CLI owns its process: fit() applies the default
+    result = run_child(
+        "import nnscratch as ns\nfrom nnscratch.train import Trainer\n"
+        "from nnscratch.data import DataLoader, TensorDataset\n"
+        "model = ns.nn.Linear(2, 1)\n"
+        "data = DataLoader(TensorDataset(ns.randn(8, 2), ns.randn(8, 1)), batch_size=4)\n"
+        "Trainer(model, ns.nn.functional.mse_loss, ns.optim.SGD(model.parameters(), lr=0.1), data,"
+        " epochs=1, progress='off').fit()\nRETURNED = None")
+    assert result["applied"] is True
+    assert result["faults"] < KEPT

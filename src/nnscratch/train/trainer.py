@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, untrusted
+from .. import backend, memory, untrusted
 from ..autograd.grad_mode import no_grad
 from .atomic import WriteError
 from .callbacks import Callback, EarlyStopping, overrides
@@ -267,6 +267,7 @@ class Trainer:
         """
         if self.run is None and resume:
             raise RuntimeError("Trainer.fit: resume needs a run folder")
+        memory.apply_default()  # the Trainer owns its loop: keep freed buffers (see memory.py)
         holding = self.run.lock() if self.run is not None else contextlib.nullcontext()
         with holding, StopSignals() as signals:
             status, final, message = "failed", {}, None
