@@ -115,3 +115,35 @@ def test_an_upward_import_in_a_tree_is_reported(tmp_path):
     (package / "__main__.py").write_text("from .cli import main\n")  # the entry point: the top
     (package / "viz" / "filters.py").write_text('"""Doc."""\n\nfrom ..cli import UsageError, main\n')
     assert upward_cli_imports(package) == ["nnscratch/viz/filters.py:3 imports nnscratch.cli"]
+
+
+# A child process: what `nnscratch ARGS` imports beyond `import nnscratch` (printed as JSON).
+STARTUP = """
+import contextlib, io, json, sys
+import nnscratch
+before = set(sys.modules)
+from nnscratch.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+print(json.dumps(sorted(name for name in set(sys.modules) - before if name.startswith("nnscratch"))))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["info"], ["bench", "--help"]])
+def test_a_command_imports_only_what_it_uses(argv):
+    """`nnscratch --help` costs what `import nnscratch` costs: no command's library (recipes,
+    datasets, train, experiments, viz) is imported to describe the commands."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", STARTUP, *argv], capture_output=True, text=True,
+                            timeout=120, cwd=SOURCE.parent)
+    assert result.returncode == 0, result.stderr
+    extra = json.loads(result.stdout.splitlines()[-1])
+    assert "nnscratch.cli" in extra
+    assert [name for name in extra if not name.startswith("nnscratch.cli")
+            and name not in ("nnscratch.memory", "nnscratch.threads")] == []

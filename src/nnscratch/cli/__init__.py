@@ -32,8 +32,13 @@ COMMANDS = (train, evaluate, recipes, info, generate, translate, viz, experiment
 __all__ = ["COMMANDS", "USAGE_ERROR", "UsageError", "build_parser", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``nnscratch``; its ``subparsers`` attribute maps each command to its own."""
+def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``nnscratch``; its ``subparsers`` attribute maps each command to its own.
+
+    Given the command line's ``words``, only the commands named among them get their arguments
+    (the others are listed with their help all the same): describing a command may import what
+    it needs (``translate`` lists the date formats), and ``nnscratch --help`` or another
+    command should not pay for it."""
     from .. import __version__
 
     parser = Parser(prog="nnscratch", description="Train and evaluate networks built with "
@@ -43,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.subparsers = {}
     for command in COMMANDS:
         sub = subcommands.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        command.configure(sub)
+        if words is None or command.NAME in words:
+            command.configure(sub)
         sub.set_defaults(run=command.run)
         parser.subparsers[command.NAME] = sub
     return parser
@@ -55,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     memory.apply_default()  # the command owns its process: keep freed buffers (see memory.py)
     try:
-        parser = build_parser()
         argv = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(argv)
         wrapped = next((command for command in COMMANDS if argv and command.NAME == argv[0]), None)
         if wrapped is not None and getattr(wrapped, "PASSTHROUGH", False):
             return wrapped.run(argparse.Namespace(command=wrapped.NAME, options=argv[1:]))
