@@ -113,8 +113,6 @@ def train_legit(out: Path, recipe: str, *options: str, env_extra: dict[str, str]
     return out
 
 
-
-
 def _entry(path: Path) -> tuple:
     info = os.lstat(path)
     if os.path.islink(path):
@@ -203,7 +201,6 @@ def tensors_record(tensors: Path) -> Path:
     return tensors.parent / (tensors.name.split("-")[0] + "-" + tensors.name.split("-")[1] + ".json")
 
 
-
 Attack = Callable[[Path, Sandbox], None]
 
 
@@ -278,7 +275,6 @@ def nan_constant(key: str | None = None) -> Attack:
 
 #: attacks of the file as a file, tried where a reader is reached first
 FILE_ATTACKS: dict[str, Attack] = {"sparse-8GiB": sparse_huge, "directory": directory}
-
 
 
 #: the value :func:`set_field` takes to delete a field
@@ -381,8 +377,6 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, value: Any) -> None:
     replace_file(path, json.dumps(value, indent=2).encode())
-
-
 
 
 def read_safetensors(path: Path) -> tuple[dict, bytes]:
@@ -517,8 +511,6 @@ def ckpt_wrong_shape_rehashed(path: Path, box: Sandbox) -> None:
     rehash_checkpoint(path, rebuild(header, data, grow=_largest(header)))
 
 
-
-
 def png_bytes(width: int = 32, height: int = 32, seed: int = 0) -> bytes:
     """A small RGB PNG of random pixels (written with Pillow)."""
     import io
@@ -540,7 +532,6 @@ def png_pixel_bomb() -> bytes:
     ihdr = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
             + chunk(b"IEND", b""))
-
 
 
 _FRAME = re.compile(r'File "([^"]*nnscratch[^"]*)", line (\d+), in (\S+)')
