@@ -200,8 +200,8 @@ def test_resume_refuses_a_setting_that_changes_the_computation(tmp_path):
     first = cli("train", "mlp-spirals", "--epochs", 1, "--config", "small.toml",
                       "--quiet", "--out", "r", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    result = cli("train", "--resume", "r", "--lr", "0.5", cwd=tmp_path)
-    assert_usage_error(result, "lr")
+    result = cli("train", "--resume", "r", "--set", "hidden=9", cwd=tmp_path)
+    assert_usage_error(result, "hidden")  # (the lr may change on resume: issue 14.10)
     other = cli("train", "another-recipe", "--resume", "r", cwd=tmp_path)
     assert_usage_error(other, "mlp-spirals")
 
