@@ -36,11 +36,18 @@ def sigmoid_array(xp: Any, x: Any, out: Any = None) -> Any:
     σ(x) = ½ tanh(x/2) + ½ is as fast but loses the relative accuracy of small σ(x): it gives 0
     for σ(-17) in float32.)
     """
+    if out is None:
+        out = xp.empty(x.shape, dtype=xp.result_type(x, 1.0))
     with numpy.errstate(over="ignore"):  # e^-x = inf is intended (see above)
-        if out is None:
-            return 1 / (1 + xp.exp(-x))
-        xp.negative(x, out=out)
-        xp.exp(out, out=out)
+        return sigmoid_into(xp, x, out)
+
+
+def sigmoid_into(xp: Any, x: Any, out: Any) -> Any:
+    """:func:`sigmoid_array` into ``out``, for a caller that already holds
+    ``numpy.errstate(over="ignore")`` (the recurrent kernels, once around their time loop,
+    instead of once per gate block and step)."""
+    xp.negative(x, out=out)
+    xp.exp(out, out=out)  # e^-x
     out += 1
     return xp.reciprocal(out, out=out)
 

@@ -13,8 +13,10 @@ projection; ``W_hn h_{t-1} + b_hn`` is kept per step for the backward pass.
 
 from __future__ import annotations
 
+import numpy
+
 from ..autograd.function import Function
-from .activation import sigmoid_array
+from .activation import sigmoid_into
 from .recurrent import (
     BatchOrder,
     carry_finished,
@@ -58,29 +60,30 @@ class GRUSequence(Function):
         recurrent = xp.empty((batch, 3 * size), dtype=x.dtype)
         scratch = xp.empty((batch, size), dtype=x.dtype)
 
-        for t in time_steps(steps, reverse):
-            prev, new = state_slots(reverse, t)
-            n = order.active(t, batch)
-            if n:
-                g_all, rec, tmp = gates[t, :n], recurrent[:n], scratch[:n]
-                h_prev, h_new = hidden[prev, :n], hidden[new, :n]
-                xp.matmul(h_prev, w_hh_t, out=rec)  # h_{t-1} W_hhᵀ for r, z and n at once
-                reset_update = g_all[:, :2 * size]
-                reset_update += rec[:, :2 * size]
-                sigmoid_array(xp, reset_update, out=reset_update)  # r_t, z_t
-                reset, update, cand = g_all[:, :size], g_all[:, size:2 * size], g_all[:, 2 * size:]
-                rec_cand = hidden_cand[t, :n] if keep else rec[:, 2 * size:]
-                if b_ih is not None:
-                    xp.add(rec[:, 2 * size:], hidden_bias, out=rec_cand)  # W_hn h_{t-1} + b_hn
-                elif keep:
-                    rec_cand[...] = rec[:, 2 * size:]
-                xp.multiply(reset, rec_cand, out=tmp)
-                cand += tmp
-                xp.tanh(cand, out=cand)  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
-                xp.subtract(h_prev, cand, out=h_new)  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t)
-                h_new *= update
-                h_new += cand
-            carry_finished(hidden, prev, new, n)
+        with numpy.errstate(over="ignore"):  # e^-a = inf in σ is intended
+            for t in time_steps(steps, reverse):
+                prev, new = state_slots(reverse, t)
+                n = order.active(t, batch)
+                if n:
+                    g_all, rec, tmp = gates[t, :n], recurrent[:n], scratch[:n]
+                    h_prev, h_new = hidden[prev, :n], hidden[new, :n]
+                    xp.matmul(h_prev, w_hh_t, out=rec)  # h_{t-1} W_hhᵀ for r, z and n at once
+                    reset_update = g_all[:, :2 * size]
+                    reset_update += rec[:, :2 * size]
+                    sigmoid_into(xp, reset_update, reset_update)  # r_t, z_t
+                    reset, update, cand = g_all[:, :size], g_all[:, size:2 * size], g_all[:, 2 * size:]
+                    rec_cand = hidden_cand[t, :n] if keep else rec[:, 2 * size:]
+                    if b_ih is not None:
+                        xp.add(rec[:, 2 * size:], hidden_bias, out=rec_cand)  # W_hn h_{t-1} + b_hn
+                    elif keep:
+                        rec_cand[...] = rec[:, 2 * size:]
+                    xp.multiply(reset, rec_cand, out=tmp)
+                    cand += tmp
+                    xp.tanh(cand, out=cand)  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
+                    xp.subtract(h_prev, cand, out=h_new)  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t)
+                    h_new *= update
+                    h_new += cand
+                carry_finished(hidden, prev, new, n)
 
         output = output_block(hidden, reverse)
         if order.batch_sizes is not None:

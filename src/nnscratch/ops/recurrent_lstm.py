@@ -16,8 +16,10 @@ the new one.
 
 from __future__ import annotations
 
+import numpy
+
 from ..autograd.function import Function
-from .activation import sigmoid_array
+from .activation import sigmoid_into
 from .recurrent import (
     BatchOrder,
     carry_finished,
@@ -49,11 +51,13 @@ class LSTMSequence(Function):
         x, h0, c0 = order.sort(x, 1), order.sort(h0, 0), order.sort(c0, 0)
         peephole = w_ci is not None
         keep = any(ctx.needs_input_grad)  # keep every step's tanh(c_t) only for backward
-        # tanh(a) = 2σ(2a) - 1: the rows of g in the weights and biases are doubled (exact in
-        # binary floating point), so that ONE sigmoid over the whole gates block gives i, f, o
-        # and σ(2a_g), from which g_t = 2σ(2a_g) - 1 in two cheap passes.
+        # Without peepholes the four gates are ready together, and tanh(a) = 2σ(2a) - 1 lets ONE
+        # sigmoid over the whole gates block give i, f, o and σ(2a_g), from which g_t follows in
+        # two cheap passes: the rows of g in the weights and biases are doubled (exact in binary
+        # floating point). With peepholes o waits for c_t: σ(i, f), tanh(g), then σ(o).
         double = xp.ones(4 * size, dtype=x.dtype)
-        double[2 * size:3 * size] = 2.0
+        if not peephole:
+            double[2 * size:3 * size] = 2.0
         bias = None if b_ih is None else (b_ih + b_hh) * double
 
         # gates_t = x_t W_ihᵀ + b_ih + b_hh for every t at once; + h_{t-1} W_hhᵀ per step
@@ -68,40 +72,44 @@ class LSTMSequence(Function):
         xp.multiply(w_hh.T, double, out=w_hh_t)
         recurrent = xp.empty((batch, 4 * size), dtype=x.dtype)
         scratch = xp.empty((batch, size), dtype=x.dtype)
+        if peephole:  # the i and f peepholes as one (2, H) block: one product, one sum per step
+            peep_in_forget = xp.stack([w_ci, w_cf])
+            scratch_in_forget = xp.empty((batch, 2, size), dtype=x.dtype)
 
-        for t in time_steps(steps, reverse):
-            prev, new = state_slots(reverse, t)
-            n = order.active(t, batch)
-            if n:
-                g_all = gates[t, :n]
-                h_prev, c_prev, c_new = hidden[prev, :n], cell[prev, :n], cell[new, :n]
-                tmp = scratch[:n]
-                xp.matmul(h_prev, w_hh_t, out=recurrent[:n])
-                g_all += recurrent[:n]  # pre-activations a_i, a_f, 2a_g, a_o
-                in_gate, forget_gate = g_all[:, :size], g_all[:, size:2 * size]
-                cand, out_gate = g_all[:, 2 * size:3 * size], g_all[:, 3 * size:]
-                if peephole:  # i and f see c_{t-1}: + w_ci ⊙ c_{t-1}, + w_cf ⊙ c_{t-1}
-                    xp.multiply(c_prev, w_ci, out=tmp)
-                    in_gate += tmp
-                    xp.multiply(c_prev, w_cf, out=tmp)
-                    forget_gate += tmp
-                    sigmoid_array(xp, g_all[:, :3 * size], out=g_all[:, :3 * size])
-                else:
-                    sigmoid_array(xp, g_all, out=g_all)  # i_t, f_t, σ(2a_g), o_t
-                cand *= 2.0  # g_t = 2σ(2a_g) - 1 = tanh(a_g)
-                cand -= 1.0
-                xp.multiply(forget_gate, c_prev, out=c_new)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
-                xp.multiply(in_gate, cand, out=tmp)
-                c_new += tmp
-                if peephole:  # o sees the new cell: + w_co ⊙ c_t
-                    xp.multiply(c_new, w_co, out=tmp)
-                    out_gate += tmp
-                    sigmoid_array(xp, out_gate, out=out_gate)  # o_t
-                tanh_c = tanh_cell[t if keep else 0, :n]
-                xp.tanh(c_new, out=tanh_c)
-                xp.multiply(out_gate, tanh_c, out=hidden[new, :n])  # h_t = o_t ⊙ tanh(c_t)
-            carry_finished(hidden, prev, new, n)
-            carry_finished(cell, prev, new, n)
+        with numpy.errstate(over="ignore"):  # e^-a = inf in σ is intended
+            for t in time_steps(steps, reverse):
+                prev, new = state_slots(reverse, t)
+                n = order.active(t, batch)
+                if n:
+                    g_all = gates[t, :n]
+                    h_prev, c_prev, c_new = hidden[prev, :n], cell[prev, :n], cell[new, :n]
+                    tmp = scratch[:n]
+                    xp.matmul(h_prev, w_hh_t, out=recurrent[:n])
+                    g_all += recurrent[:n]  # pre-activations a_i, a_f, 2a_g (a_g: peepholes), a_o
+                    in_gate, forget_gate = g_all[:, :size], g_all[:, size:2 * size]
+                    cand, out_gate = g_all[:, 2 * size:3 * size], g_all[:, 3 * size:]
+                    if peephole:  # i and f see c_{t-1}: + w_ci ⊙ c_{t-1}, + w_cf ⊙ c_{t-1}
+                        peep = scratch_in_forget[:n]
+                        xp.multiply(c_prev[:, None, :], peep_in_forget, out=peep)
+                        g_all[:, :2 * size] += peep.reshape(n, 2 * size)
+                        sigmoid_into(xp, g_all[:, :2 * size], g_all[:, :2 * size])  # i_t, f_t
+                        xp.tanh(cand, out=cand)  # g_t
+                    else:
+                        sigmoid_into(xp, g_all, g_all)  # i_t, f_t, σ(2a_g), o_t
+                        cand *= 2.0  # g_t = 2σ(2a_g) - 1 = tanh(a_g)
+                        cand -= 1.0
+                    xp.multiply(forget_gate, c_prev, out=c_new)  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+                    xp.multiply(in_gate, cand, out=tmp)
+                    c_new += tmp
+                    if peephole:  # o sees the new cell: + w_co ⊙ c_t
+                        xp.multiply(c_new, w_co, out=tmp)
+                        out_gate += tmp
+                        sigmoid_into(xp, out_gate, out_gate)  # o_t
+                    tanh_c = tanh_cell[t if keep else 0, :n]
+                    xp.tanh(c_new, out=tanh_c)
+                    xp.multiply(out_gate, tanh_c, out=hidden[new, :n])  # h_t = o_t ⊙ tanh(c_t)
+                carry_finished(hidden, prev, new, n)
+                carry_finished(cell, prev, new, n)
 
         output = output_block(hidden, reverse)
         if order.batch_sizes is not None:
