@@ -84,6 +84,23 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
     return data
 
 
+def sha256_of(path: str | os.PathLike, *, what: str = "file") -> tuple[int, str]:
+    """``(size, SHA-256 hex digest)`` of the regular file ``path``, read in 1 MiB chunks, so
+    checking a file against a recorded digest costs bounded memory whatever its size."""
+    import hashlib
+
+    path = check_regular_file(path, what=what)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as error:
+        raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
+    return size, digest.hexdigest()
+
+
 def parse_json(text: bytes | str, *, source: str | os.PathLike, allow_constants: bool = False) -> Any:
     """``text`` parsed as strict JSON (no NaN/Infinity unless ``allow_constants``), or
     :class:`UntrustedFileError` naming ``source``: not UTF-8, malformed, nested deeper than

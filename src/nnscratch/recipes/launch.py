@@ -285,7 +285,7 @@ def evaluate(run_dir: str, device: str | None = None) -> dict[str, float]:
     if device is not None:
         settings["device"] = check_setting(recipe, "device", device)
     task, _, _ = build(recipe, settings)
-    weights = _final_weights(run, settings.device)
+    weights = _final_weights(run, settings.device, task.model.load_state_dict)
     try:
         task.model.load_state_dict(weights)
     except (RuntimeError, KeyError, ValueError, TypeError) as error:
@@ -301,8 +301,8 @@ def evaluate(run_dir: str, device: str | None = None) -> dict[str, float]:
     return trainer.evaluate(data)
 
 
-def _final_weights(run: RunFolder, device: str) -> Any:
+def _final_weights(run: RunFolder, device: str, fits: Any = None) -> Any:
     try:
-        return run.final_weights(device)
+        return run.final_weights(device, fits=fits)
     except (FileNotFoundError, ValueError) as error:
         raise SettingsError(f"cannot evaluate: {error}") from None

@@ -262,10 +262,16 @@ def _read_validated(json_path: Path) -> tuple[dict, dict]:
     expected = record["bytes"]
     try:
         size = untrusted.check_regular_file(tensors_path, what="tensors file").stat().st_size
-        if size < expected:
-            raise CheckpointError(f"checkpoint {tensors_path} is truncated ({size} bytes, "
-                                  f"expected {expected})")
-        blob = untrusted.read_bytes(tensors_path, max_bytes=expected, what="tensors file")
+        if size != expected:  # refused before a byte is read
+            raise CheckpointError(f"checkpoint {tensors_path} has {size} bytes, its record says "
+                                  f"{expected}" + (" (truncated)" if size < expected else ""))
+        # the digest first, in chunks: a record claiming a huge file costs no memory, and
+        # only a file that matches its record is read whole
+        size, digest = untrusted.sha256_of(tensors_path, what="tensors file")
+        if size == expected and digest == record["sha256"]:
+            blob = untrusted.read_bytes(tensors_path, max_bytes=expected, what="tensors file")
+        else:
+            blob = b""
     except FileNotFoundError as error:
         raise CheckpointError(f"checkpoint {json_path}: tensors file {tensors_path.name} is "
                               f"missing ({error})") from None
@@ -273,9 +279,12 @@ def _read_validated(json_path: Path) -> tuple[dict, dict]:
         raise
     except (ValueError, OSError) as error:
         raise CheckpointError(f"checkpoint {json_path}: {error}") from None
-    if len(blob) != expected:
-        raise CheckpointError(f"checkpoint {tensors_path} is truncated ({len(blob)} bytes, "
-                              f"expected {expected})")
+    except MemoryError:
+        raise CheckpointError(f"checkpoint {tensors_path} ({expected} bytes) does not fit in "
+                              f"memory") from None
+    if size != expected:
+        raise CheckpointError(f"checkpoint {tensors_path} has {size} bytes, its record says "
+                              f"{expected}")
     if hashlib.sha256(blob).hexdigest() != record["sha256"]:
         raise CheckpointError(f"checkpoint {tensors_path} is corrupt (SHA-256 mismatch)")
     try:

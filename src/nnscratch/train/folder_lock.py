@@ -67,7 +67,8 @@ def hold(folder: str | os.PathLike) -> Iterator[Path]:
             raise RunFolderBusy(f"run folder {folder} is in use by {holder(folder)}; wait for "
                                 f"it to end or choose another folder") from None
         except OSError as error:
-            raise WriteError(f"cannot lock run folder {folder}: {error.strerror or error}") from error
+            raise WriteError(f"cannot lock run folder {folder}: {folder / LOCK_NAME} "
+                             f"{_why_unlockable(folder / LOCK_NAME, error)}") from error
         with _HELD_GUARD:
             _HELD[key] = (os.getpid(), file_lock, 1)
     try:
@@ -102,6 +103,16 @@ def holder(folder: str | os.PathLike) -> str:
             break
         time.sleep(0.02)
     return "another process (its pid is not recorded)"
+
+
+def _why_unlockable(path: Path, error: OSError) -> str:
+    """Why the lock file cannot be opened, in words: something else put in its place (a
+    link, which is never followed, or a folder), or the system's reason."""
+    if path.is_symlink():
+        return "is a link, not the run's lock file (remove it)"
+    if path.is_dir():
+        return "is a folder, not the run's lock file (remove it)"
+    return f"cannot be opened ({error.strerror or error})"
 
 
 def _release(key: str) -> None:

@@ -29,6 +29,7 @@ import platform
 import re
 import stat
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,6 +47,8 @@ STATUSES = ("completed", "stopped", "failed")
 CONFIG_LIMIT = 1024 * 1024
 #: a line of metrics.jsonl longer than this is not one the trainer wrote; it is skipped
 METRICS_LINE_LIMIT = 1024 * 1024
+# a metrics log of ~200-byte records: 1 GiB is five million log points, far beyond a real run
+METRICS_LIMIT = 1024 * 1024 * 1024
 #: hidden temporaries of the run folder's writers: atomic.py's ``.NAME.tmp-PID`` and
 #: serialization.save's ``.NAME.XXXXXXXX.tmp`` (tempfile.mkstemp's 8 random characters)
 TEMPORARY_NAMES = (re.compile(r"^\..+\.tmp-\d+$"), re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$"))
@@ -87,7 +90,18 @@ class RunFolder:
         self._metrics: TextIO | None = None
 
     def create(self) -> None:
-        """Make the folder and its sub-folders; raise WriteError if it cannot be written."""
+        """Make the folder and its sub-folders; raise WriteError if it cannot be written.
+
+        ``checkpoints/`` and ``plots/`` must be real folders inside the run folder: one that is
+        a link (planted in a shared folder, it would make the run write and prune files
+        elsewhere) or a file is refused with a ValueError naming it.
+        """
+        for directory in (self.checkpoints, self.plots):
+            if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
+                kind = "a link" if directory.is_symlink() else "not a folder"
+                raise untrusted.UntrustedFileError(
+                    f"{directory} is {kind}; a run folder's {directory.name}/ must be a folder "
+                    f"inside it (nothing outside a run folder is written)")
         try:
             for directory in (self.path, self.checkpoints, self.plots):
                 directory.mkdir(parents=True, exist_ok=True)
@@ -95,9 +109,13 @@ class RunFolder:
             raise WriteError(f"cannot create run folder {self.path}: "
                              f"{error.strerror or error}") from error
 
-    def final_weights(self, device: Any = "cpu") -> dict:
+    def final_weights(self, device: Any = "cpu", fits: Callable[[dict], Any] | None = None) -> dict:
         """The run's trained weights: ``model.safetensors``, or for a run that did not
         complete, its newest valid checkpoint's (said on stderr). FileNotFoundError if neither.
+
+        ``fits(weights)`` (e.g. ``model.load_state_dict``) is tried on each checkpoint's
+        weights, newest first: one whose weights do not fit is skipped with a warning, as a
+        corrupt one is, and an older one is used.
 
         When summary.json records the weights' size and SHA-256 (every run since they were
         recorded), ``model.safetensors`` must match them: a ValueError names the file otherwise.
@@ -106,12 +124,24 @@ class RunFolder:
         import sys
 
         from ..serialization import load
-        from .checkpoint import Checkpointer
+        from .checkpoint import Checkpointer, CheckpointError
 
         if self.model_path.exists() or self.model_path.is_symlink():
             self.verify_model()
             return load(self.model_path, device=device)
-        found = Checkpointer(self.checkpoints).load_latest(device)
+        def accept(info: Any, state: dict) -> None:
+            weights = state.get("model") if isinstance(state, dict) else None
+            if not isinstance(weights, dict):
+                raise CheckpointError(f"checkpoint {info.path} holds no model weights")
+            if fits is None:
+                return
+            try:
+                fits(weights)
+            except (RuntimeError, KeyError, ValueError, TypeError) as error:
+                raise CheckpointError(f"checkpoint {info.path}: its weights do not fit the model "
+                                      f"({' '.join(str(error).split())})") from None
+
+        found = Checkpointer(self.checkpoints).load_latest(device, accept=accept)
         if found is None:
             raise FileNotFoundError(f"{self.path} has neither model.safetensors nor a valid checkpoint")
         info, state = found
@@ -150,9 +180,9 @@ class RunFolder:
         if recorded is None:
             return
         size = untrusted.check_regular_file(self.model_path, what="weights file").stat().st_size
-        data = b"" if size != recorded["bytes"] else untrusted.read_bytes(
-            self.model_path, max_bytes=recorded["bytes"], what="weights file")
-        if len(data) != recorded["bytes"] or hashlib.sha256(data).hexdigest() != recorded["sha256"]:
+        # hashed in chunks: memory stays bounded whatever size the record claims
+        found = self.model_record() if size == recorded["bytes"] else {"bytes": size, "sha256": ""}
+        if found["bytes"] != recorded["bytes"] or found["sha256"] != recorded["sha256"]:
             raise untrusted.UntrustedFileError(
                 f"{self.model_path}: model.safetensors does not match the digest recorded in "
                 f"{self.summary_path} ({size} bytes, recorded {recorded['bytes']}; the "
@@ -307,9 +337,14 @@ class RunFolder:
             raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} cannot be read "
                                                f"({error.strerror or error})") from None
         with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} is not a "
                                                    f"regular file")
+            if info.st_size > METRICS_LIMIT:
+                raise untrusted.UntrustedFileError(
+                    f"metrics log {self.metrics_path} has {info.st_size} bytes, more than the "
+                    f"{METRICS_LIMIT} a run's log may hold")
             lines, skipping = [], False
             while True:
                 raw = handle.readline(METRICS_LINE_LIMIT)
