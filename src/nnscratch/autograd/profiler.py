@@ -49,7 +49,6 @@ class profile:  # noqa: N801 - PyTorch's name
         self._child_time: list[float] = []  # per open call: time spent in ops it called
         self._originals: dict = {}
 
-    # ------------------------------------------------------------------ switching on and off
     def __enter__(self) -> profile:
         if profile._active is not None:
             raise RuntimeError("autograd.profiler.profile: profiles cannot be nested")
@@ -97,7 +96,6 @@ class profile:  # noqa: N801 - PyTorch's name
         if self.synchronize and ctx.xp.__name__ == "cupy":
             ctx.xp.cuda.get_current_stream().synchronize()
 
-    # ------------------------------------------------------------------ results
     def key_averages(self) -> list[OpStats]:
         """Every (op, phase) seen, most self time first."""
         return sorted(self.stats.values(), key=lambda s: s.self_s, reverse=True)

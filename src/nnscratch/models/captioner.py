@@ -123,7 +123,6 @@ class Captioner(nn.Module):
         hidden, _ = self.lstm(self.drop(inputs))  # (B, 1 + T, H)
         return self.output(hidden[:, 1:])  # the step that read the image predicts nothing
 
-    # ------------------------------------------------------------------ decoding
     def start(self, images: Tensor) -> Any:
         """The LSTM state after reading the image (before <bos>)."""
         _, state = self.lstm(self.image_embedding(images).unsqueeze(1))

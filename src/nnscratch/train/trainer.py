@@ -150,7 +150,6 @@ class Trainer:
         self._window_start = (0, self._started)
         self._epoch_throughput = [0.0, 0.0, 0.0]
 
-    # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
         """Everything a resume needs: weights, optimiser, scheduler, RNG, data position …"""
         data_state = None
@@ -254,7 +253,6 @@ class Trainer:
     def elapsed(self) -> float:
         return self.seconds_before + (time.monotonic() - self._started)
 
-    # ------------------------------------------------------------------ the whole run
     def fit(self, resume: bool = False) -> FitResult:
         """Train, test, and (with a run folder) write metrics, checkpoints, summary, model, plots.
 
@@ -371,7 +369,6 @@ class Trainer:
                                  f"plots not written ({reason})"
         return result
 
-    # ------------------------------------------------------------------ the loop
     def train_epochs(self, signals: StopSignals) -> str:
         """Run epochs until done; return ``"completed"`` or ``"stopped"`` (by a signal)."""
         for callback in self.callbacks:
@@ -535,7 +532,6 @@ class Trainer:
             callback.on_epoch_end(self, epoch_number, results)
         return results
 
-    # ------------------------------------------------------------------ evaluation
     def evaluate(self, data: Iterable, metrics: Sequence[str] | None = None) -> dict[str, float]:
         """Metrics over a whole data set, in eval mode and without gradients."""
         names = list(metrics or self.metrics)
@@ -559,7 +555,6 @@ class Trainer:
             self.model.train(was_training)
         return {name: accumulator.compute() for name, accumulator in accumulators.items()}
 
-    # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, metric: float | None = None) -> Any:
         """Write a checkpoint now (after flushing the loss window); None without a run folder.
 
