@@ -8,8 +8,11 @@ so it is there wherever nnscratch's plotting extra is installed. Its ``.ttf`` is
 with matplotlib's font manager by path; the package is never imported (importing it changes
 matplotlib's global settings as a side effect).
 
-:func:`figure_fonts` gives the ``font.family`` list to draw with: NanumGothic first, then
-DejaVu Sans, whose glyphs (arrows, "␣") matplotlib falls back to character by character.
+:func:`figure_fonts` gives the ``font.family`` list to draw with: DejaVu Sans first, then
+NanumGothic, which matplotlib falls back to character by character for each glyph DejaVu Sans
+lacks (every Hangul syllable). DejaVu Sans must come first: mathtext (the ``10^{-2}`` tick
+labels of a log axis) draws with the first family only, and NanumGothic has no minus sign
+(U+2212), so with it first every log-scale plot logged "Font 'default' does not have a glyph".
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def hangul_font() -> str | None:
 def figure_fonts() -> list[str]:
     """The ``font.family`` list of figures that may show Korean text."""
     font = hangul_font()
-    return ([font] if font else []) + ["DejaVu Sans"]
+    return ["DejaVu Sans"] + ([font] if font else [])
 
 
 def hangul_rc() -> dict[str, list[str]]:
