@@ -16,3 +16,20 @@ def _seed_everything():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def _cuda_available() -> bool:
+    return ns.cuda.is_available()
+
+
+@pytest.fixture(params=[
+    "cpu",
+    pytest.param("cuda", marks=[
+        pytest.mark.gpu,
+        pytest.mark.skipif(not _cuda_available(), reason="needs CuPy and a GPU"),
+    ]),
+])
+def device(request) -> str:
+    """Each device a test should pass on: cpu always, cuda where CuPy sees a GPU (the
+    harness's ``device=``)."""
+    return request.param

@@ -5,6 +5,10 @@
 upstream gradient through both and compares every input gradient. ``check_module`` does the
 same for a layer, copying the PyTorch layer's weights in and comparing every parameter's
 gradient by name. Both run in float64 (tight) and float32.
+
+Both take ``device`` ("cpu" by default): the nnscratch side runs there and PyTorch stays on the
+CPU as the oracle, so one test checks the GPU path too. Tests take conftest's ``device`` fixture
+(cpu, and cuda where CuPy sees a GPU; skipped otherwise) to run on every device there is.
 """
 
 from __future__ import annotations
@@ -47,8 +51,10 @@ def check_op(
     tol: dict | None = None,
     seed: int = 0,
     grad: bool = True,
+    device: str = "cpu",
 ) -> None:
-    """Outputs and input gradients of ``ns_fn(*inputs)`` equal ``torch_fn(*inputs)``'s."""
+    """Outputs and input gradients of ``ns_fn(*inputs)`` on ``device`` equal
+    ``torch_fn(*inputs)``'s on the CPU."""
     for dtype in dtypes:
         tolerance = (tol or {}).get(dtype, TOLERANCES[dtype])
         rng = np.random.default_rng(seed)
@@ -56,10 +62,10 @@ def check_op(
         for value in inputs:
             if _is_float_array(value):
                 array = value.astype(dtype)
-                ns_args.append(ns.tensor(array, requires_grad=grad))
+                ns_args.append(ns.tensor(array, device=device, requires_grad=grad))
                 torch_args.append(torch.tensor(array, requires_grad=grad))
             elif isinstance(value, np.ndarray):
-                ns_args.append(ns.tensor(value))
+                ns_args.append(ns.tensor(value, device=device))
                 torch_args.append(torch.tensor(value))
             else:
                 ns_args.append(value)
@@ -69,6 +75,7 @@ def check_op(
         assert len(ns_out) == len(torch_out), f"{len(ns_out)} outputs, PyTorch gives {len(torch_out)}"
         for k, (a, b) in enumerate(zip(ns_out, torch_out)):
             assert tuple(a.shape) == tuple(b.shape), f"output {k}: shape {a.shape} vs {tuple(b.shape)}"
+            assert a.device == ns.device(device), f"output {k}: on {a.device}, not {device}"
             if b.dtype.is_floating_point:
                 assert str(a.dtype) == str(b.dtype).replace("torch.", ""), (
                     f"output {k}: dtype {a.dtype} vs {b.dtype}"
@@ -81,7 +88,7 @@ def check_op(
         for a, b, g in zip(ns_out, torch_out, seeds):
             if g is None or not b.requires_grad:
                 continue
-            ns_term = (a * ns.tensor(g)).sum()
+            ns_term = (a * ns.tensor(g, device=device)).sum()
             torch_term = (b * torch.tensor(g)).sum()
             ns_total = ns_term if ns_total is None else ns_total + ns_term
             torch_total = torch_term if torch_total is None else torch_total + torch_term
@@ -115,6 +122,7 @@ def check_module(
     seed: int = 0,
     call: Callable | None = None,
     randomize_biases: bool = True,
+    device: str = "cpu",
 ) -> None:
     """A layer equals its PyTorch twin: outputs, input grads and every parameter's grad.
 
@@ -133,6 +141,7 @@ def check_module(
         torch_module.to(getattr(torch, dtype))
         ns_module.to(getattr(ns, dtype))
         copy_weights(ns_module, torch_module)
+        ns_module.to(device)
         torch_module.zero_grad()
         ns_module.zero_grad()
         rng = np.random.default_rng(seed)
@@ -140,10 +149,10 @@ def check_module(
         for value in inputs:
             if _is_float_array(value):
                 array = value.astype(dtype)
-                ns_args.append(ns.tensor(array, requires_grad=True))
+                ns_args.append(ns.tensor(array, device=device, requires_grad=True))
                 torch_args.append(torch.tensor(array, requires_grad=True))
             elif isinstance(value, np.ndarray):
-                ns_args.append(ns.tensor(value))
+                ns_args.append(ns.tensor(value, device=device))
                 torch_args.append(torch.tensor(value))
             else:
                 ns_args.append(value)
@@ -155,7 +164,8 @@ def check_module(
             assert tuple(a.shape) == tuple(b.shape), f"output {k}: shape {a.shape} vs {tuple(b.shape)}"
             _assert_close(a.numpy(), b.detach().numpy(), f"{dtype} output {k}", tolerance)
         seeds = _upstream([b.detach().numpy() for b in torch_out], rng, dtype)
-        ns_total = sum((a * ns.tensor(g)).sum() for a, g in zip(ns_out, seeds) if g is not None)
+        ns_total = sum((a * ns.tensor(g, device=device)).sum()
+                       for a, g in zip(ns_out, seeds) if g is not None)
         torch_total = sum((b * torch.tensor(g)).sum() for b, g in zip(torch_out, seeds) if g is not None)
         ns_total.backward()
         torch_total.backward()

@@ -21,10 +21,10 @@ SHAPE_PAIRS = [
 @pytest.mark.parametrize(
     "op", [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b]
 )
-def test_binary_ops_broadcast_like_torch(rng, shape_a, shape_b, op):
+def test_binary_ops_broadcast_like_torch(rng, shape_a, shape_b, op, device):
     a = rng.standard_normal(shape_a)
     b = rng.standard_normal(shape_b) + 3.0  # keep division away from zero
-    check_op(op, op, [a, b])
+    check_op(op, op, [a, b], device=device)
 
 
 @pytest.mark.parametrize("scalar", [2.5, -3, 0.5])
@@ -53,9 +53,9 @@ def test_pow_all_forms(rng):
     [((3, 4), (4, 5)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
      ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 2)), ((1, 1), (1, 1))],
 )
-def test_matmul_shapes(rng, shape_a, shape_b):
+def test_matmul_shapes(rng, shape_a, shape_b, device):
     a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
-    check_op(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])
+    check_op(lambda x, y: x @ y, lambda x, y: x @ y, [a, b], device=device)
 
 
 def test_matmul_error_names_shapes():

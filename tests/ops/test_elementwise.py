@@ -24,8 +24,8 @@ UNARY = [
 
 
 @pytest.mark.parametrize("name, ns_fn, torch_fn", UNARY, ids=[u[0] for u in UNARY])
-def test_unary(rng, name, ns_fn, torch_fn):
-    check_op(ns_fn, torch_fn, [rng.standard_normal((3, 5))])
+def test_unary(rng, name, ns_fn, torch_fn, device):
+    check_op(ns_fn, torch_fn, [rng.standard_normal((3, 5))], device=device)
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
