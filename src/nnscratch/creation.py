@@ -179,11 +179,35 @@ def normal(mean: float, std: float, size: Any, dtype: Any = None, device: Any = 
 
 
 def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
-    """Draw category indices from (unnormalised) probabilities, renormalised in float64."""
-    gen = backend.generator(probs.device)
+    """Category indices drawn from the rows of ``probs`` (weights, renormalised in float64).
+
+    ``probs`` is ``(C,)`` or ``(N, C)``; the result is int64 of shape ``(num_samples,)`` or
+    ``(N, num_samples)``, on ``probs``' device. The draw is made on the host from the CPU
+    generator (one ``choice`` per row, so a seed gives the same indices on every device) and
+    then moved to ``probs``' device.
+    """
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"multinomial: probs must be 1-D or 2-D, got shape {tuple(probs.shape)}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, numpy.integer)) \
+            or num_samples < 1:
+        raise ValueError(f"multinomial: num_samples must be a positive integer, got {num_samples!r}")
+    if probs.dtype.kind != "f":
+        raise ValueError(f"multinomial: probs must be a floating tensor, got dtype {probs.dtype}")
     p = numpy.asarray(probs.numpy(), dtype=numpy.float64)
     rows = p.reshape(-1, p.shape[-1])
+    if not numpy.all(numpy.isfinite(rows)) or numpy.any(rows < 0):
+        raise ValueError(f"multinomial: probs of shape {tuple(p.shape)} must be finite and >= 0")
+    nonzero = numpy.count_nonzero(rows, axis=1)
+    if rows.shape[1] == 0 or numpy.any(nonzero == 0):
+        raise ValueError(f"multinomial: every row of probs (shape {tuple(p.shape)}) needs a "
+                         "positive sum")
+    if not replacement and num_samples > nonzero.min():
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from a row with {nonzero.min()} non-zero categories "
+                         f"(probs shape {tuple(p.shape)})")
+    gen = backend.generator(backend.CPU)
     out = numpy.empty((rows.shape[0], num_samples), dtype=numpy.int64)
     for i, row in enumerate(rows):
         out[i] = gen.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum())
-    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)))
+    out = out.reshape(p.shape[:-1] + (num_samples,))
+    return Tensor._make(backend.to_device(out, probs.device))
