@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import nnscratch as ns
 from harness import check_module
-from nnscratch.experiments import sequence_models
+from nnscratch.experiments import truncated_bptt
 from nnscratch.models.language_model import LanguageModel, detach_state, sample_token
 from nnscratch.train import hooks
 
@@ -137,7 +137,7 @@ def test_detach_state_keeps_values_and_structure_and_stops_gradients(spec):
 
 def test_one_detach_state_for_the_model_the_trainer_and_the_experiments():
     assert LanguageModel.detach_state is detach_state
-    assert hooks.detach_state is detach_state and sequence_models.detach_state is detach_state
+    assert hooks.detach_state is detach_state and truncated_bptt.detach_state is detach_state
 
 
 def test_init_state_shapes_and_batch_first():

@@ -20,18 +20,12 @@ from ..datasets.memory_tasks import (
     make_adding_problem,
     make_copy_memory,
 )
+from ..models.recurrent_readout import ARCHITECTURES, LABELS, SequenceModel, add_forget_bias
 from ..nn import functional as F
 from ..viz.experiment_plots import Curve, Panel, save_panels
 from .report import Report, Table
 from .run_cache import cached_run, derived_seed
-from .sequence_models import (
-    ARCHITECTURES,
-    LABELS,
-    SequenceModel,
-    add_forget_bias,
-    evaluate_in_batches,
-    train_on_generator,
-)
+from .sequence_models import evaluate_in_batches, train_on_generator
 
 TITLE = "Long-term memory: the adding and copy-memory problems"
 SUMMARY = "tanh RNN vs LSTM, peephole LSTM and GRU on the adding and copy-memory tasks at several lengths"

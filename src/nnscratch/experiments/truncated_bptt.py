@@ -23,12 +23,14 @@ import numpy
 from .. import backend, optim
 from ..autograd.grad_mode import no_grad
 from ..datasets.memory_tasks import IGNORE_INDEX, lag_recall_vocabulary, make_lag_recall
+from ..models.language_model import detach_state
+from ..models.recurrent_readout import LABELS, SequenceModel, add_forget_bias
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..viz.experiment_plots import Curve, Panel, save_panels
 from .report import Report, Table
 from .run_cache import derived_seed
-from .sequence_models import LABELS, SequenceModel, add_forget_bias, detach_state, to_tensor
+from .sequence_models import to_tensor
 
 TITLE = "Truncated BPTT cannot learn dependencies longer than its window"
 SUMMARY = "lag-L recall learned by an LSTM with truncation windows shorter and longer than L"

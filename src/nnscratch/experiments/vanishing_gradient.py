@@ -25,12 +25,13 @@ import numpy
 from .. import backend, nn
 from .._tensor import Tensor
 from ..datasets.memory_tasks import ADDING_BASELINE_MSE, make_adding_problem
+from ..models.recurrent_readout import LABELS, SequenceModel
 from ..nn import functional as F
 from ..viz.experiment_plots import Curve, Panel, save_panels
 from .gradient_flow import cell_sharing_weights, hidden_state_gradient_norms, log_slope
 from .report import Report, Table
 from .run_cache import derived_seed
-from .sequence_models import LABELS, SequenceModel, evaluate_in_batches, to_tensor, train_on_generator
+from .sequence_models import evaluate_in_batches, to_tensor, train_on_generator
 
 TITLE = "Vanishing and exploding gradients through time and depth"
 SUMMARY = ("‖∂L/∂h_t‖ against distance for RNN/LSTM/GRU (at init and trained), for scaled recurrent "

@@ -10,7 +10,8 @@ from .cnn import LeNet, SimpleCNN
 from .forecaster import Forecaster
 from .language_model import LanguageModel
 from .rbm import RBM
+from .recurrent_readout import SequenceModel
 from .seq2seq import Seq2Seq
 
 __all__ = ["Autoencoder", "Captioner", "ConvAutoencoder", "Forecaster", "LanguageModel", "LeNet",
-           "RBM", "Seq2Seq", "SimpleCNN"]
+           "RBM", "Seq2Seq", "SequenceModel", "SimpleCNN"]
