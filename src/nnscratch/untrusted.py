@@ -30,7 +30,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 #: the largest JSON sidecar read by default (vocabularies of big corpora stay well below this)
 JSON_LIMIT = 64 * 1024 * 1024
@@ -56,10 +56,11 @@ def check_regular_file(path: str | os.PathLike, *, what: str = "file") -> Path:
     return path
 
 
-def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -> bytes:
-    """The bytes of the regular file ``path``, refused (before reading) when it holds more
-    than ``max_bytes``. The file is opened without blocking, so a FIFO swapped in after the
-    check cannot hang the reader."""
+def open_regular(path: str | os.PathLike, *, what: str = "file", buffering: int = -1) -> BinaryIO:
+    """The regular file ``path`` opened for binary reading; FileNotFoundError when it is
+    missing, :class:`UntrustedFileError` for a folder, FIFO, device or unreadable file. It is
+    opened without blocking and checked on the open descriptor, so a FIFO swapped in after any
+    earlier check cannot hang the reader."""
     path = Path(path)
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -67,16 +68,23 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
         raise FileNotFoundError(f"{what} {path} does not exist") from None
     except OSError as error:
         raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
-    info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode):  # checked before fdopen, which refuses a folder itself
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):  # checked before fdopen, which refuses a folder itself
         os.close(descriptor)
-        raise UntrustedFileError(f"{what} {path} is not a regular file ({_kind_of(info.st_mode)})")
-    with os.fdopen(descriptor, "rb") as handle:
-        if info.st_size > max_bytes:
-            raise UntrustedFileError(f"{what} {path} has {info.st_size} bytes, more than the "
+        raise UntrustedFileError(f"{what} {path} is not a regular file ({_kind_of(mode)})")
+    return os.fdopen(descriptor, "rb", buffering=buffering)
+
+
+def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -> bytes:
+    """The bytes of the regular file ``path`` (see :func:`open_regular`), refused before
+    reading when it holds more than ``max_bytes``."""
+    with open_regular(path, what=what) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise UntrustedFileError(f"{what} {path} has {size} bytes, more than the "
                                      f"{max_bytes} such a file may hold")
         try:
-            data = handle.read(min(info.st_size, max_bytes) + 1)  # read() allocates what it is asked for
+            data = handle.read(min(size, max_bytes) + 1)  # read() allocates what it is asked for
         except OSError as error:
             raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
     if len(data) > max_bytes:  # the file grew while being read
@@ -89,10 +97,9 @@ def sha256_of(path: str | os.PathLike, *, what: str = "file") -> tuple[int, str]
     checking a file against a recorded digest costs bounded memory whatever its size."""
     import hashlib
 
-    path = check_regular_file(path, what=what)
     digest, size = hashlib.sha256(), 0
     try:
-        with open(path, "rb", buffering=0) as handle:
+        with open_regular(path, what=what, buffering=0) as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
                 size += len(chunk)

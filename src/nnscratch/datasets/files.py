@@ -21,13 +21,12 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import stat
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from ..untrusted import UntrustedFileError, check_regular_file
+from ..untrusted import UntrustedFileError, open_regular
 
 GZIP_MAGIC = b"\x1f\x8b"
 # deflate encodes at most 258 bytes in about 2 bits, so no stream expands more than 1032-fold
@@ -120,19 +119,9 @@ def open_data(path: str | os.PathLike, what: str = "data file", decompress: bool
     """A :class:`DataStream` of the regular file ``path``; FileNotFoundError when it is
     missing, :class:`~nnscratch.untrusted.UntrustedFileError` (a ``ValueError``) for a FIFO,
     a device, a folder or a file that cannot be read."""
-    path = check_regular_file(path, what=what)
+    handle = open_regular(path, what=what, buffering=0)
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what} {path} does not exist") from None
-    except OSError as error:
-        raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
-    handle = os.fdopen(descriptor, "rb", buffering=0)
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):  # swapped for something else after the check
-            raise UntrustedFileError(f"{what} {path} is not a regular file")
-        return DataStream(handle, str(path), info.st_size, decompress)
+        return DataStream(handle, str(path), os.fstat(handle.fileno()).st_size, decompress)
     except BaseException:
         handle.close()
         raise
