@@ -72,7 +72,7 @@ def to_array(data: Any, dtype: Any = None, device: Any = None) -> Any:
     target = backend.device(device) if device is not None else None
     if isinstance(data, TensorBase):
         array = data._array
-    elif hasattr(data, "__cuda_array_interface__") or isinstance(data, numpy.ndarray):
+    elif isinstance(data, numpy.ndarray) or hasattr(data, "__cuda_array_interface__"):
         array = data
     elif hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
         array = numpy.asarray(data)  # numpy scalars, torch tensors…: their dtype is kept

@@ -1,4 +1,9 @@
-"""Factories: ``tensor``, ``zeros``, ``ones``, ``randn``… with PyTorch's shape forms."""
+"""Factories: ``tensor``, ``zeros``, ``ones``, ``randn``… with PyTorch's shape forms.
+
+:func:`from_numpy` and :func:`as_tensor` are the public ways to wrap an array that exists
+already without copying it (``t.array`` is the way back, on any device): the layers above the
+core (``nn``, ``optim``, ``data``, the models) use them instead of reaching into the Tensor.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from typing import Any
 import numpy
 
 from . import backend
-from ._tensor import Tensor, to_array
+from ._tensor import Tensor
+from ._tensor_base import make_tensor, to_array
 from .backend import as_dtype, xp_for
 
 
@@ -19,7 +25,7 @@ def _size(size: tuple) -> tuple:
 
 
 def _finish(array: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._make(array)
+    t = make_tensor(array)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -32,23 +38,38 @@ def _device(device: Any) -> backend.device:
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (list, number, numpy array or Tensor)."""
     array = to_array(data, dtype=dtype, device=device)
-    if array is data or (isinstance(data, Tensor) and array is data._array):
+    if array is data or (isinstance(data, Tensor) and array is data.array):
         array = array.copy()
     return _finish(array, requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """Like :func:`tensor` but shares memory with ``data`` where it can."""
-    if isinstance(data, Tensor) and dtype is None and device is None:
-        return data
-    return Tensor._make(to_array(data, dtype=dtype, device=device))
+    """A tensor of ``data`` that shares its memory where it can (``torch.as_tensor``).
+
+    No copy is made when ``data`` is a Tensor, a numpy array or a cupy array that already has
+    the ``dtype`` and ``device`` asked for (``None`` keeps them): the result and ``data`` are
+    then views of one buffer, and writing through either changes both. A Tensor given another
+    dtype or device is converted with ``data.to(...)``, which keeps its graph; lists and numbers
+    are copied with :func:`tensor`'s dtype rules (Python floats → the default dtype).
+    """
+    if isinstance(data, Tensor):
+        return data if dtype is None and device is None else data.to(device=device, dtype=dtype)
+    return make_tensor(to_array(data, dtype=dtype, device=device))
 
 
 def from_numpy(array: numpy.ndarray) -> Tensor:
-    """A tensor sharing memory with a numpy array (its dtype kept)."""
+    """A CPU tensor that shares memory with a numpy array (``torch.from_numpy``).
+
+    Shape, strides and dtype are the array's; writing through the array changes the tensor
+    and the other way round. Raises ``TypeError`` for anything but a numpy array of a numeric
+    or bool dtype, as PyTorch does.
+    """
     if not isinstance(array, numpy.ndarray):
         raise TypeError(f"from_numpy: expected numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(array)
+    if array.dtype.kind not in "fiubc":
+        raise TypeError(f"from_numpy: cannot convert a numpy array of dtype {array.dtype}; "
+                        "only numeric and bool arrays are supported")
+    return make_tensor(array)
 
 
 def _filled(fill: str, size: tuple, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
@@ -166,12 +187,12 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = No
         low, high, size = 0, low, high
     gen = backend.generator(_device(device))
     array = gen.integers(low, high, size=_size((size,)))
-    return Tensor._make(array.astype(as_dtype(dtype) or backend.int64))
+    return make_tensor(array.astype(as_dtype(dtype) or backend.int64))
 
 
 def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
     gen = backend.generator(_device(device))
-    return Tensor._make(gen.permutation(n).astype(as_dtype(dtype) or backend.int64))
+    return make_tensor(gen.permutation(n).astype(as_dtype(dtype) or backend.int64))
 
 
 def normal(mean: float, std: float, size: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -210,4 +231,4 @@ def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> T
     for i, row in enumerate(rows):
         out[i] = gen.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum())
     out = out.reshape(p.shape[:-1] + (num_samples,))
-    return Tensor._make(backend.to_device(out, probs.device))
+    return make_tensor(backend.to_device(out, probs.device))
