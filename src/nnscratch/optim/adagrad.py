@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from .._tensor import Tensor
+from ..creation import as_tensor
 from .optimizer import (
     Optimizer,
     check_hyper_parameters,
@@ -52,13 +52,13 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for offset, param in enumerate(group["params"]):
-            self._init_state(self.state[first_new + offset], param._array, group)
+            self._init_state(self.state[first_new + offset], param.array, group)
 
     @staticmethod
     def _init_state(state: dict, param: Any, group: dict) -> None:
         xp = backend.get_array_module(param)
         state["step"] = new_step_counter()
-        state["sum"] = Tensor._make(xp.full_like(param, group["initial_accumulator_value"]))
+        state["sum"] = as_tensor(xp.full_like(param, group["initial_accumulator_value"]))
 
     def _update(self, param: Any, grad: Any, state: dict, group: dict) -> None:
         xp = backend.get_array_module(param)
@@ -67,7 +67,7 @@ class Adagrad(Optimizer):
         step = increment_step(state)
         grad, _ = effective_grad(param, grad, group["weight_decay"], group["maximize"])
         clr = group["lr"] / (1.0 + (step - 1.0) * group["lr_decay"])
-        state_sum = state["sum"]._array
+        state_sum = state["sum"].array
 
         scratch = scratch_like(param)
         xp.multiply(grad, grad, out=scratch)             # s_t = s_{t-1} + g²

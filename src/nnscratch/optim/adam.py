@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .. import backend
-from .._tensor import Tensor
+from ..creation import as_tensor
 from .optimizer import (
     Optimizer,
     check_hyper_parameters,
@@ -62,12 +62,12 @@ class Adam(Optimizer):
         weight_decay = group["weight_decay"]
         if not state:
             state["step"] = new_step_counter()
-            state["exp_avg"] = Tensor._make(xp.zeros_like(param))
-            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(param))
+            state["exp_avg"] = as_tensor(xp.zeros_like(param))
+            state["exp_avg_sq"] = as_tensor(xp.zeros_like(param))
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(param))
+            state["max_exp_avg_sq"] = as_tensor(xp.zeros_like(param))
         step = increment_step(state)
-        exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
+        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
 
         if group["decoupled_weight_decay"]:
             if weight_decay != 0:
@@ -89,7 +89,7 @@ class Adam(Optimizer):
         step_size = lr / bias_correction1
         second_moment = exp_avg_sq
         if group["amsgrad"]:
-            second_moment = state["max_exp_avg_sq"]._array
+            second_moment = state["max_exp_avg_sq"].array
             xp.maximum(second_moment, exp_avg_sq, out=second_moment)
         denom = scratch
         xp.sqrt(second_moment, out=denom)                 # sqrt(v̂)/sqrt(1 - β2^t) + ε

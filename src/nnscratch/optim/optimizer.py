@@ -17,8 +17,9 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._tensor import Tensor, to_array
+from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..creation import as_tensor, from_numpy
 
 
 class _Required:
@@ -165,7 +166,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad._array[...] = 0
+                    param.grad.array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -186,7 +187,7 @@ class Optimizer:
                 )
         with no_grad():
             for position, param, group in work:
-                self._update(param._array, param.grad._array, self.state[position], group)
+                self._update(param.array, param.grad.array, self.state[position], group)
         return loss
 
     def _update(self, param: Any, grad: Any, state: dict, group: dict) -> None:
@@ -264,22 +265,22 @@ class Optimizer:
 def _restore_value(key: str, value: Any, param: Tensor, optimizer: str, position: int) -> Any:
     """A copy of one saved state value, placed like ``param`` (``step`` stays a float32 scalar)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "step":
-        return Tensor._make(numpy.asarray(value, dtype=numpy.float32))
+        return from_numpy(numpy.asarray(value, dtype=numpy.float32))
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor) or hasattr(value, "__cuda_array_interface__"):
-        array = to_array(value)
+        array = as_tensor(value).array
     else:  # numpy arrays, lists, other libraries' tensors: keep their precision
         array = numpy.asarray(value)
     if key == "step":
-        return Tensor._make(backend.to_device(array, backend.CPU).astype(numpy.float32))
+        return from_numpy(backend.to_device(array, backend.CPU).astype(numpy.float32))
     if tuple(array.shape) != tuple(param.shape):
         raise ValueError(
             f"{optimizer}.load_state_dict: state {key!r} of parameter {position} has shape "
             f"{tuple(array.shape)} but the parameter has shape {tuple(param.shape)}"
         )
     array = backend.to_device(array, param.device).astype(param.dtype, copy=True)
-    return Tensor._make(array)
+    return as_tensor(array)
 
 
 def scratch_like(array: Any) -> Any:
@@ -320,12 +321,12 @@ def effective_grad(param: Any, grad: Any, weight_decay: float, maximize: bool) -
 
 def new_step_counter() -> Tensor:
     """The ``step`` entry of a parameter's state: a float32 0-d tensor, as PyTorch keeps it."""
-    return Tensor._make(numpy.zeros((), dtype=numpy.float32))
+    return from_numpy(numpy.zeros((), dtype=numpy.float32))
 
 
 def increment_step(state: dict) -> float:
     """Add one to ``state["step"]`` and return the new count."""
-    step = state["step"]._array
+    step = state["step"].array
     step += 1
     return float(step)
 

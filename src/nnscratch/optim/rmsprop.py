@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from .._tensor import Tensor
+from ..creation import as_tensor
 from .optimizer import (
     Optimizer,
     check_hyper_parameters,
@@ -56,14 +56,14 @@ class RMSprop(Optimizer):
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
         if not state:
             state["step"] = new_step_counter()
-            state["square_avg"] = Tensor._make(xp.zeros_like(param))
+            state["square_avg"] = as_tensor(xp.zeros_like(param))
         if momentum > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = Tensor._make(xp.zeros_like(param))
+            state["momentum_buffer"] = as_tensor(xp.zeros_like(param))
         if group["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = Tensor._make(xp.zeros_like(param))
+            state["grad_avg"] = as_tensor(xp.zeros_like(param))
         increment_step(state)
         grad, _ = effective_grad(param, grad, group["weight_decay"], group["maximize"])
-        square_avg = state["square_avg"]._array
+        square_avg = state["square_avg"].array
 
         scratch = scratch_like(param)
         xp.multiply(grad, grad, out=scratch)             # v_t = α v + (1 - α) g²
@@ -72,7 +72,7 @@ class RMSprop(Optimizer):
         square_avg += scratch
         avg = scratch
         if group["centered"]:
-            grad_avg = state["grad_avg"]._array
+            grad_avg = state["grad_avg"].array
             lerp_(grad_avg, grad, 1.0 - alpha, scratch)  # ḡ_t = α ḡ + (1 - α) g
             xp.multiply(grad_avg, grad_avg, out=avg)     # a_t = sqrt(v_t - ḡ_t²)
             xp.subtract(square_avg, avg, out=avg)
@@ -82,7 +82,7 @@ class RMSprop(Optimizer):
         avg += eps
         xp.divide(grad, avg, out=avg)                    # g_t / a_t
         if momentum > 0:
-            buffer = state["momentum_buffer"]._array
+            buffer = state["momentum_buffer"].array
             buffer *= momentum                           # b_t = μ b + g / a
             buffer += avg
             xp.multiply(buffer, lr, out=avg)             # θ -= γ b_t

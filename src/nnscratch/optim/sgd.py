@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tensor import Tensor
+from ..creation import as_tensor
 from .optimizer import Optimizer, check_hyper_parameters, effective_grad
 
 
@@ -49,9 +49,9 @@ class SGD(Optimizer):
             buffer_tensor = state.get("momentum_buffer")
             if buffer_tensor is None:
                 buffer = grad.copy()                   # b_1 = g_1
-                state["momentum_buffer"] = Tensor._make(buffer)
+                state["momentum_buffer"] = as_tensor(buffer)
             else:
-                buffer = buffer_tensor._array
+                buffer = buffer_tensor.array
                 buffer *= momentum                     # b_t = μ b_{t-1} + (1 - τ) g_t
                 if dampening == 0:
                     buffer += grad
