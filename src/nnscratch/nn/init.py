@@ -66,7 +66,7 @@ def _generator(tensor: Tensor, generator: Any) -> Any:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write ``values`` into the tensor's own array (in place; no graph is recorded)."""
-    tensor._array[...] = values.astype(tensor.dtype, copy=False)
+    tensor.array[...] = values.astype(tensor.dtype, copy=False)
     return tensor
 
 
@@ -86,7 +86,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                   b: float = 2.0, generator: Any = None) -> Tensor:
     """Fill with N(mean, std²) restricted to [a, b] (out-of-range draws are drawn again)."""
     gen = _generator(tensor, generator)
-    xp = get_array_module(tensor._array)
+    xp = get_array_module(tensor.array)
     values = gen.standard_normal(tensor.shape) * std + mean
     outside = (values < a) | (values > b)
     while bool(outside.any()):
@@ -97,7 +97,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
-    tensor._array[...] = val
+    tensor.array[...] = val
     return tensor
 
 
@@ -113,7 +113,7 @@ def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (2-D tensors only)."""
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
-    xp = get_array_module(tensor._array)
+    xp = get_array_module(tensor.array)
     return _fill(tensor, xp.eye(*tensor.shape))
 
 
@@ -161,7 +161,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
         )
     if tensor.numel() == 0:
         return tensor
-    xp = get_array_module(tensor._array)
+    xp = get_array_module(tensor.array)
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = _generator(tensor, generator).standard_normal((rows, cols))

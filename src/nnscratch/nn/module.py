@@ -10,6 +10,7 @@ import numpy
 
 from .._tensor import Tensor, parse_to_args
 from ..backend import device_of
+from ..creation import as_tensor
 from .parameter import Parameter
 
 
@@ -213,12 +214,12 @@ class Module:
         for key, target in slots.items():
             if key in state_dict:
                 value = state_dict[key]
-                array = value._array if isinstance(value, Tensor) else numpy.asarray(value)
+                array = value.array if isinstance(value, Tensor) else numpy.asarray(value)
                 if device_of(array) != target.device:
                     from ..backend import to_device
 
                     array = to_device(array, target.device)
-                target._array[...] = array.astype(target.dtype, copy=False)
+                target.array[...] = array.astype(target.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
     def train(self, mode: bool = True) -> Module:
@@ -239,34 +240,36 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad._array[...] = 0
+                param.grad.array[...] = 0
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """Move/cast every parameter and buffer in place (floats only get a dtype); returns self."""
         target_device, target_dtype = parse_to_args(args, kwargs)
 
-        def convert(t: Tensor) -> Any:
-            array = t._array
+        def convert(t: Tensor) -> Tensor:
+            array = t.array
             if target_dtype is not None and array.dtype.kind == "f":
                 array = array.astype(target_dtype, copy=False)
             if target_device is not None:
                 from ..backend import to_device
 
                 array = to_device(array, target_device)
-            return array
+            return as_tensor(array)
 
         return self._apply_to_tensors(convert)
 
     def _apply_to_tensors(self, convert: Callable) -> Module:
+        """Give every parameter, gradient and buffer ``convert(t).data``, in place: the tensor
+        objects stay the same, so an optimiser built earlier still holds them (PyTorch)."""
         for module in self.modules():
             for param in module._parameters.values():
                 if param is not None:
-                    param._array = convert(param)
+                    param.data = convert(param)
                     if param.grad is not None:
-                        param.grad._array = convert(param.grad)
+                        param.grad.data = convert(param.grad)
             for buffer in module._buffers.values():
                 if buffer is not None:
-                    buffer._array = convert(buffer)
+                    buffer.data = convert(buffer)
         return self
 
     def cpu(self) -> Module:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tensor import Tensor, to_array
+from .._tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -13,11 +13,9 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        array = data._array if isinstance(data, Tensor) else to_array([] if data is None else data)
-        super().__init__(array, requires_grad=False)
-        self._array = array
-        if requires_grad:
-            self.requires_grad_(True)
+        # a Tensor's or an array's memory is shared, not copied, as torch.nn.Parameter(t) does
+        super().__init__(data.array if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -10,13 +10,14 @@ import numpy
 
 from ... import backend
 from ..._tensor import Tensor
+from ...creation import as_tensor, from_numpy
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list:
     """The gradient arrays of ``parameters`` (one Tensor or an iterable), skipping ``None``."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad._array for p in parameters if p.grad is not None]
+    return [p.grad.array for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(
@@ -38,7 +39,7 @@ def clip_grad_norm_(
     grads = _grads(parameters)
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
-        return Tensor._make(numpy.zeros((), dtype=backend.get_default_dtype()))
+        return from_numpy(numpy.zeros((), dtype=backend.get_default_dtype()))
     xp = backend.get_array_module(grads[0])
     first_device = backend.device_of(grads[0])
     norms = [backend.to_device(_vector_norm(g, norm_type), first_device) for g in grads]
@@ -59,7 +60,7 @@ def clip_grad_norm_(
         coefficient = xp.minimum(max_norm / (total + 1e-6), 1.0)
         for g in grads:
             g *= backend.to_device(coefficient, backend.device_of(g)).astype(g.dtype)
-    return Tensor._make(total)
+    return as_tensor(total)
 
 
 def _vector_norm(array: Any, norm_type: float) -> Any:

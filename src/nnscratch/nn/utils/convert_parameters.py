@@ -34,5 +34,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for p in parameters:
         count = p.numel()
-        p._array[...] = vec._array[offset:offset + count].reshape(p.shape)
+        p.array[...] = vec.array[offset:offset + count].reshape(p.shape)
         offset += count
