@@ -22,6 +22,7 @@ import numpy
 
 from . import backend, safetensors_format
 from ._tensor import Tensor
+from .creation import as_tensor
 from .untrusted import UntrustedFileError, check_regular_file
 
 _ORDER_KEY = "nnscratch.key_order"
@@ -137,7 +138,7 @@ def load(path: str | os.PathLike, device: Any = None) -> OrderedDict:
         file.seek(layout.data_start)
         arrays = {entry.name: _read_array(file, entry, fault) for entry in layout.entries}
     target = backend.device(device) if device is not None else backend.CPU
-    return OrderedDict((name, Tensor._make(backend.to_device(arrays[name], target)))
+    return OrderedDict((name, as_tensor(backend.to_device(arrays[name], target)))
                        for name in order)
 
 

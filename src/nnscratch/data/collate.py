@@ -9,6 +9,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import from_numpy
 from ..functional import stack
 
 
@@ -54,15 +55,15 @@ def default_collate(batch: Sequence[Any]) -> Any:
             raise RuntimeError(
                 f"default_collate: numpy arrays must have equal shapes, got {sorted(shapes)}"
             )
-        return Tensor._make(numpy.stack(batch))
+        return from_numpy(numpy.stack(batch))
     if isinstance(elem, numpy.generic) and elem.dtype.kind in "biuf":
-        return Tensor._make(numpy.asarray(batch))
+        return from_numpy(numpy.asarray(batch))
     if isinstance(elem, bool):
-        return Tensor._make(numpy.asarray(batch, dtype=backend.bool_))
+        return from_numpy(numpy.asarray(batch, dtype=backend.bool_))
     if isinstance(elem, int):
-        return Tensor._make(numpy.asarray(batch, dtype=backend.int64))
+        return from_numpy(numpy.asarray(batch, dtype=backend.int64))
     if isinstance(elem, float):
-        return Tensor._make(numpy.asarray(batch, dtype=backend.get_default_dtype()))
+        return from_numpy(numpy.asarray(batch, dtype=backend.get_default_dtype()))
     if elem is None or isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):

@@ -16,6 +16,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import as_tensor
 
 
 class Dataset:
@@ -62,7 +63,7 @@ class TensorDataset(Dataset):
         """``[t[indices] for t in tensors]`` as Tensors: the default collation of the examples
         (a list, as PyTorch's ``default_collate`` returns for tuples)."""
         return [
-            t[_on_device_of(indices, t)] if isinstance(t, Tensor) else Tensor._make(t[indices])
+            t[_on_device_of(indices, t)] if isinstance(t, Tensor) else as_tensor(t[indices])
             for t in self.tensors
         ]
 

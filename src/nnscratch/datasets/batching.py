@@ -14,6 +14,7 @@ from typing import Any
 import numpy
 
 from .._tensor import Tensor
+from ..creation import as_tensor
 from ..data.collate import default_collate
 
 
@@ -30,5 +31,5 @@ def image_batch(pixels: numpy.ndarray, targets: numpy.ndarray, indices: Sequence
         else:
             images = default_collate([transform(image) for image in images])
     if not isinstance(images, Tensor):
-        images = Tensor._make(numpy.ascontiguousarray(images))
-    return [images, Tensor._make(targets[indices])]
+        images = as_tensor(numpy.ascontiguousarray(images))
+    return [images, as_tensor(targets[indices])]

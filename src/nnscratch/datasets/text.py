@@ -21,6 +21,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import as_tensor
 from .files import read_text
 from .tokenize import get_tokenizer
 from .vocab import DEFAULT_SPECIALS, Vocab
@@ -220,7 +221,7 @@ class LanguageModelBatches:
         array = numpy.ascontiguousarray(array)
         if self.device.type != "cpu":
             array = backend.to_device(array, self.device)
-        return Tensor._make(array)
+        return as_tensor(array)
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         if self.position >= len(self):

@@ -20,6 +20,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import as_tensor
 
 
 def _unwrap(image: Any) -> tuple[Any, bool]:
@@ -29,7 +30,7 @@ def _unwrap(image: Any) -> tuple[Any, bool]:
 
 
 def _wrap(array: Any, was_tensor: bool) -> Any:
-    return Tensor._make(array) if was_tensor else array
+    return as_tensor(array) if was_tensor else array
 
 
 def _check_image(name: str, array: Any) -> None:
@@ -192,7 +193,7 @@ class ToTensor:
         if isinstance(image, Tensor):
             return image
         if _is_pil(image):
-            return Tensor._make(_pil_to_chw(image))
+            return as_tensor(_pil_to_chw(image))
         array = image if hasattr(image, "ndim") else numpy.asarray(image)
         if array.dtype == numpy.uint8:
             if array.ndim == 2:
@@ -206,7 +207,7 @@ class ToTensor:
             array /= numpy.float32(255.0)
         elif array.dtype.kind != "f":
             raise TypeError(f"ToTensor: expected a uint8 or float image, got dtype {array.dtype}")
-        return Tensor._make(array)
+        return as_tensor(array)
 
     def __repr__(self) -> str:
         return "ToTensor()"

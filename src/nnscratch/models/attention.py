@@ -37,6 +37,7 @@ from typing import Any
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import as_tensor
 from ..nn.linear import Linear
 from ..nn.module import Module
 
@@ -83,7 +84,7 @@ class Attention(Module):
             keys = self.prepare(memory)
         scores = self.score(query, keys)  # (B, T, S)
         if mask is not None:
-            padded = Tensor._make(backend.get_array_module(mask.array).logical_not(mask.array))
+            padded = as_tensor(backend.get_array_module(mask.array).logical_not(mask.array))
             # exp(-inf) = 0: padded positions get exactly zero weight and zero gradient
             scores = scores.masked_fill(padded.unsqueeze(1), float("-inf"))
         weights = scores.softmax(dim=-1)

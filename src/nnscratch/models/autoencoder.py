@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import backend, nn
 from .._tensor import Tensor
+from ..creation import as_tensor
 
 NOISE_TYPES = ("mask", "gaussian")
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -32,8 +33,8 @@ def corrupt(x: Tensor, noise: float, noise_type: str) -> Tensor:
     array = x.array
     if noise_type == "mask":
         keep = generator.random(array.shape, dtype=array.dtype) >= noise
-        return Tensor._make(array * keep)
-    return Tensor._make(array + noise * generator.standard_normal(array.shape, dtype=array.dtype))
+        return as_tensor(array * keep)
+    return as_tensor(array + noise * generator.standard_normal(array.shape, dtype=array.dtype))
 
 
 def _check_noise(owner: str, noise: float, noise_type: str) -> None:

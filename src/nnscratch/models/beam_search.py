@@ -38,6 +38,7 @@ import numpy
 from .. import backend
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..creation import as_tensor
 
 
 @dataclass
@@ -77,7 +78,7 @@ def greedy_search(model: Any, source: Tensor, source_lengths: Any = None,
             encoded = model.encode(source, lengths)
             batch, positions = len(lengths), encoded.memory.shape[1]
             xp = backend.get_array_module(encoded.memory.array)
-            tokens = Tensor._make(xp.full((batch,), model.bos_index, dtype=numpy.int64))
+            tokens = as_tensor(xp.full((batch,), model.bos_index, dtype=numpy.int64))
             state = model.initial_state(encoded)
             chosen = numpy.zeros((batch, max_length), dtype=numpy.int64)
             log_probs = numpy.zeros((batch, max_length))
@@ -93,7 +94,7 @@ def greedy_search(model: Any, source: Tensor, source_lengths: Any = None,
                 ended_at[(best == model.eos_index) & (ended_at < 0)] = step
                 if (ended_at >= 0).all():
                     break
-                tokens = Tensor._make(xp.asarray(best))
+                tokens = as_tensor(xp.asarray(best))
             steps_run = step + 1
     finally:
         model.train(was_training)
@@ -122,16 +123,16 @@ def beam_search(model: Any, source: Tensor, source_lengths: Any = None, beam_siz
             batch = len(lengths)
             xp = backend.get_array_module(source.array)
             # row b·K + k of every model tensor is beam k of sentence b
-            rows = Tensor._make(xp.asarray(numpy.repeat(numpy.arange(batch), beam_size)))
+            rows = as_tensor(xp.asarray(numpy.repeat(numpy.arange(batch), beam_size)))
             encoded = model.encode(source, lengths).select(rows)
 
             def step(tokens: numpy.ndarray, state: Any) -> tuple:
-                logits, state, attention = model.decode_step(Tensor._make(xp.asarray(tokens)),
+                logits, state, attention = model.decode_step(as_tensor(xp.asarray(tokens)),
                                                              state, encoded)
                 return _host(logits.log_softmax(dim=-1)).astype(numpy.float64), state, _host(attention)
 
             def reorder(state: Any, parents: numpy.ndarray) -> Any:
-                parent = Tensor._make(xp.asarray(parents))
+                parent = as_tensor(xp.asarray(parents))
                 h, c, feed = state
                 return (h.index_select(1, parent), c.index_select(1, parent),
                         feed.index_select(0, parent) if feed is not None else None)

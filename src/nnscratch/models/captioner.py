@@ -21,6 +21,7 @@ import numpy
 from .. import backend, nn
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..creation import as_tensor
 from ..functional import cat
 from ..nn import functional as F
 from .beam_search import search_beams
@@ -141,7 +142,7 @@ class Captioner(nn.Module):
         return scores
 
     def _words(self, rows: numpy.ndarray, device: Any) -> Tensor:
-        return Tensor._make(backend.to_device(rows.astype(numpy.int64), device))
+        return as_tensor(backend.to_device(rows.astype(numpy.int64), device))
 
     def greedy_decode(self, images: Tensor, max_length: int = 20) -> list[list[int]]:
         """The most probable word at every step, until <eos> or ``max_length`` words (<pad>

@@ -72,7 +72,7 @@ class RBM(Module):
         init.normal_(self.weight, 0.0, 0.01)
         if persistent_chains:
             bits = backend.generator(backend.CPU).random((persistent_chains, visible_size)) < 0.5
-            self.register_buffer("chain", Tensor._make(bits.astype(self.weight.dtype)))
+            self.register_buffer("chain", creation.as_tensor(bits.astype(self.weight.dtype)))
         else:
             self.register_buffer("chain", None)
 
@@ -164,7 +164,7 @@ class RBM(Module):
     def free_energy(self, v: Any) -> Tensor:
         """F(v) = −bᵀv − Σ_j softplus(c_j + W_j·v) for each row: Tensor (N,), differentiable
         with respect to the parameters."""
-        v = Tensor._make(self._flat(v, "free_energy"))
+        v = creation.as_tensor(self._flat(v, "free_energy"))
         return -(v @ self.visible_bias) - F.softplus(F.linear(v, self.weight, self.hidden_bias)).sum(dim=1)
 
     def free_energy_gap(self, v: Any, negative: Any) -> Tensor:

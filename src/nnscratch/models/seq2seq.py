@@ -193,7 +193,7 @@ class Seq2Seq(Module):
         output, final = self.encoder(packed)
         memory, _ = pad_packed_sequence(output, batch_first=True)  # (B, S, K), zeros at pads
         xp = backend.get_array_module(memory.array)
-        mask = Tensor._make(xp.asarray(numpy.arange(longest)[None, :] < lengths[:, None]))
+        mask = creation.as_tensor(xp.asarray(numpy.arange(longest)[None, :] < lengths[:, None]))
         keys = self.attention.prepare(memory)
         return EncodedSource(memory, mask, keys, self._bridge(final, source.shape[0]))
 
@@ -272,7 +272,7 @@ class Seq2Seq(Module):
                     # each example reads the truth with probability `ratio`, else its prediction
                     predicted = xp.argmax(all_logits[-1].array, axis=-1)
                     truth = generator.random(batch) < self.teacher_forcing_ratio
-                    tokens = Tensor._make(xp.where(xp.asarray(truth), tokens.array, predicted))
+                    tokens = creation.as_tensor(xp.where(xp.asarray(truth), tokens.array, predicted))
             logits, state, _ = self.decode_step(tokens, state, encoded)
             all_logits.append(logits)
         return functional.stack(all_logits, dim=1)
