@@ -180,7 +180,7 @@ def test_the_early_stopping_message_follows_its_epochs_line():
 
 def test_every_plot_is_titled_with_the_run_and_recipe(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    from nnscratch.train import plots
+    from nnscratch.viz import learning_curves as plots
 
     titles = {}
     real_save = plots.atomic_save_figure
@@ -203,7 +203,7 @@ def test_every_plot_is_titled_with_the_run_and_recipe(tmp_path, monkeypatch):
 
 def test_the_loss_is_shown_and_plotted_under_its_name(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    from nnscratch.train import plots
+    from nnscratch.viz import learning_curves as plots
 
     drawn = {}
     real_save = plots.atomic_save_figure
@@ -263,7 +263,7 @@ def test_a_korean_run_name_renders_in_the_plot_titles(tmp_path):
 
 def test_a_korean_title_renders_in_an_image_grid(tmp_path):
     pytest.importorskip("matplotlib")
-    from nnscratch.recipes.image_grid import save_image_grid
+    from nnscratch.viz.image_grid import save_image_grid
 
     images = np.random.default_rng(0).random((4, 1, 8, 8))
     with MissingGlyphs() as glyphs:

@@ -56,21 +56,21 @@ def test_hangul_text_renders_without_missing_glyphs():
 def test_attention_heat_map_draws_korean_tokens(tmp_path, monkeypatch):
     import numpy as np
 
-    from nnscratch.recipes import translate
+    from nnscratch.viz import attention_map
 
     drawn = []
-    original = translate.atomic_save_figure
+    original = attention_map.atomic_save_figure
 
     def save(figure, path, **options):  # render first, with missing glyphs as errors
         _draw(figure)
         drawn.append([t.get_fontfamily() for t in figure.axes[0].get_xticklabels()])
         return original(figure, path, **options)
 
-    monkeypatch.setattr(translate, "atomic_save_figure", save)
+    monkeypatch.setattr(attention_map, "atomic_save_figure", save)
     source = list("2021년 9월 3일")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        path = translate.plot_attention(np.full((11, len(source)), 0.1), source,
+        path = attention_map.plot_attention(np.full((11, len(source)), 0.1), source,
                                         list("2021-09-03") + ["<eos>"], tmp_path / "map.png",
                                         title=f"{KOREAN}  →  2021-09-03")
     # Hangul drawn (no glyph missing above) by NanumGothic, the family's fallback

@@ -33,8 +33,8 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..train.callbacks import Callback
+from ..viz.image_grid import save_image_grid
 from .image_data import IMAGE_SIZE, load_image_data
-from .image_grid import save_image_grid
 from .linear_probe import FeatureProbe
 from .measured import Measured, register_figures, unwrapped
 from .registry import Settings, SettingsError, Task, recipe

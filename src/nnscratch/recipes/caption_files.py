@@ -151,7 +151,7 @@ def read_image(path: str | Path, image_size: int) -> numpy.ndarray:
 def draw_caption_grid(captioning: Captioning, images: numpy.ndarray, references: Sequence[str],
                       path: str | Path) -> Path:
     """Test images titled with their generated captions (wrong ones in red, with the truth)."""
-    from .image_grid import save_image_grid
+    from ..viz.image_grid import save_image_grid
 
     generated = captioning.caption(images)
     titles, colors = [], []

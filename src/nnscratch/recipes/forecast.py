@@ -37,8 +37,9 @@ from ..models.forecaster import CELLS, Forecaster
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..train.atomic import atomic_save_figure, atomic_write_json
+from ..train.atomic import atomic_write_json
 from ..train.callbacks import Callback
+from ..viz.forecasts import draw_forecasts
 from .measured import Measured, register_figures, unwrapped
 from .registry import Range, Settings, SettingsError, Task, recipe
 
@@ -140,12 +141,8 @@ class ForecastFiles(Callback):
 def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindows, ar_fit: tuple,
                    path: Path) -> Path:
     """The test part of the series with forecasts made every ``horizon`` steps from the values
-    before them: the model's (solid) and the AR baseline's (dashed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    before them: the model's (solid) and the AR baseline's (dashed), drawn by
+    :func:`~nnscratch.viz.forecasts.draw_forecasts`."""
     past, horizon, test_start = windows.past, windows.horizon, windows.test_start
     normalizer, z = windows.normalizer, windows.z
     origins = numpy.arange(test_start, len(z) - horizon + 1, horizon)  # first forecast value
@@ -159,24 +156,13 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
     shown = numpy.arange(max(test_start - past, 0), len(z))
     x_of = (lambda i: numpy.asarray(series.dates, dtype="datetime64[s]")[i]) if series.dates \
         else (lambda i: i)
-    figure, axes = plt.subplots(figsize=(11, 4), dpi=100)
-    axes.plot(x_of(shown), series.values[shown], color="black", linewidth=1, label="truth")
-    for number, origin in enumerate(origins):
-        steps = numpy.arange(origin, origin + horizon)
-        axes.plot(x_of(steps), normalizer.inverse(forecasts[number]), color="tab:red", linewidth=1.5,
-                  label="model forecast" if number == 0 else None)
-        axes.plot(x_of(steps), normalizer.inverse(ar[number]), color="tab:blue", linewidth=1,
-                  linestyle="--", label="AR baseline" if number == 0 else None)
-    axes.axvline(x_of(test_start), color="grey", linestyle=":", linewidth=1)
-    axes.set_title(f"{path.parent.name}: {series.name}: {horizon}-step forecasts over the test part "
-                   f"(from the {past} values before each)", fontsize=10)
-    axes.set_xlabel("date" if series.dates else "step")
-    axes.set_ylabel(series.name)
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_save_figure(figure, path)
+    steps = [numpy.arange(origin, origin + horizon) for origin in origins]
+    return draw_forecasts(
+        path, x_of(shown), series.values[shown], [x_of(s) for s in steps],
+        [normalizer.inverse(f) for f in forecasts], [normalizer.inverse(f) for f in ar],
+        split_at=x_of(test_start), x_label="date" if series.dates else "step", y_label=series.name,
+        title=f"{path.parent.name}: {series.name}: {horizon}-step forecasts over the test part "
+              f"(from the {past} values before each)")
 
 
 @recipe(

@@ -36,8 +36,8 @@ from ..data import DataLoader, TensorDataset
 from ..models.rbm import RBM
 from ..optim import SGD
 from ..train.callbacks import Callback
+from ..viz.image_grid import save_image_grid
 from .image_data import IMAGE_SIZE, load_image_data
-from .image_grid import save_image_grid
 from .linear_probe import FeatureProbe
 from .measured import Measured, register_figures, unwrapped
 from .registry import Range, Settings, SettingsError, Task, recipe

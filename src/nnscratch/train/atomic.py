@@ -50,21 +50,6 @@ def atomic_write_json(path: str | os.PathLike, value: Any, *, strict: bool = Tru
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) -> Path:
-    """Render a matplotlib ``figure`` as PNG, write it atomically to ``path``, close it."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", **savefig_options)
-    finally:
-        plt.close(figure)
-    atomic_write_bytes(path, buffer.getvalue())
-    return Path(path)
-
-
 def fsync_directory(directory: str | os.PathLike) -> None:
     """Make a rename in ``directory`` durable (a no-op where directories cannot be opened)."""
     try:

@@ -47,7 +47,6 @@ from .checkpoint import Checkpointer, CheckpointError, CheckpointInfo, NonFinite
 from .faults import FaultInjector, NonFiniteLossError, StopSignals
 from .hooks import default_forward, detach_state, move_to
 from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
-from .plots import plot_learning_curves
 from .progress import Progress
 from .run import RunFolder
 from .throughput import examples_in, rate_unit
@@ -356,6 +355,9 @@ class Trainer:
             finally:
                 self.run.close()
         if self.plots:
+            # viz draws with matplotlib (optional): imported only by a run that plots
+            from ..viz.learning_curves import plot_learning_curves
+
             try:
                 plot_learning_curves(self.run.read_metrics(), self.run.plots,
                                      title=f"{self.run.path.name} ({self.recipe})",

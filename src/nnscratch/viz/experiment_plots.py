@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..train.atomic import atomic_save_figure
+from .figure_file import atomic_save_figure
 from .fonts import hangul_rc
 
 

@@ -25,7 +25,7 @@ import numpy
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..train.atomic import atomic_save_figure
+from .figure_file import atomic_save_figure
 
 #: the largest config.json read (a run's settings are a few kilobytes)
 CONFIG_LIMIT = 1 << 20

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .atomic import atomic_save_figure
+from .figure_file import atomic_save_figure
 
 _SKIP = {"step", "epoch", "split", "seconds", "samples_per_second", "tokens_per_second", "lr"}
 
@@ -31,7 +31,7 @@ def plot_learning_curves(records: list[dict], directory: str | Path,
 
     matplotlib.use("Agg")  # headless: no display needed, no window opened
 
-    from ..viz.fonts import hangul_rc
+    from .fonts import hangul_rc
 
     with matplotlib.rc_context(hangul_rc()):
         return _draw_curves(records, Path(directory), title, loss_name)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy
 
-from ..train.atomic import atomic_save_figure
+from .figure_file import atomic_save_figure
 
 
 def as_displayable(images: numpy.ndarray) -> numpy.ndarray:
@@ -51,7 +51,7 @@ def save_image_grid(images: numpy.ndarray, path: str | Path, columns: int = 8,
 
     matplotlib.use("Agg")  # headless
 
-    from ..viz.fonts import hangul_rc
+    from .fonts import hangul_rc
 
     with matplotlib.rc_context(hangul_rc()):
         return _draw_grid(as_displayable(images), Path(path), columns, titles, normalize_each,

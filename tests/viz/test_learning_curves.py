@@ -1,8 +1,8 @@
-"""plots: one PNG per metric from metrics.jsonl records, drawn headless."""
+"""learning_curves: one PNG per metric from metrics.jsonl records, drawn headless."""
 
 import pytest
 
-from nnscratch.train.plots import plot_learning_curves
+from nnscratch.viz.learning_curves import plot_learning_curves
 
 pytest.importorskip("matplotlib")
 
