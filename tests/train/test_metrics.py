@@ -102,7 +102,7 @@ def test_registry_and_modes():
 
 def test_the_text_metrics_are_in_the_table_without_importing_their_module_first():
     # a fresh process that imports only the metrics module: "bleu" used to exist only after
-    # something imported train/bleu.py for its side effect (the recipes did, a user's loop not)
+    # something imported the BLEU module for its side effect (the recipes did, a user's loop not)
     import subprocess
     import sys
 

@@ -13,7 +13,7 @@ Definitions (over all targets of the data set, not averaged per batch):
     mse         = mean (output − target)²
 
 The text metrics of generating recipes (``bleu``, ``bleu_char``, ``exact_match``) are defined
-in ``bleu.py``; :data:`METRICS` lists them with the others.
+in :mod:`nnscratch.metrics.text`; :data:`METRICS` lists them with the others.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tensor import Tensor
-from .bleu import CharacterBLEU, CorpusBLEU, ExactMatch
-from .metric_base import Metric
+from ..metrics.base import Metric
+from ..metrics.text import CharacterBLEU, CorpusBLEU, ExactMatch
 
 
 def _array(value: Any) -> Any:

@@ -1,7 +1,8 @@
 """The interface of a metric: an accumulator over a data set, fed one batch at a time.
 
-Its own module so that the modules defining metrics (``metrics.py``, ``bleu.py``) can share
-it while ``metrics.py`` imports them all into its table, with imports that go one way.
+Its own module so that the modules defining metrics (``nnscratch.metrics.text``,
+``nnscratch.train.metrics``) share it, with imports that go one way: ``train`` imports
+``metrics``, never the reverse.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Corpus BLEU as papers quote it: computed by sacrebleu (Post 2018), word or character level.
+"""Metrics of generated text: corpus BLEU as papers quote it (computed by sacrebleu, Post 2018,
+word or character level) and exact match.
 
 sacrebleu fixed what a BLEU score means: the tokenisation, case kept, n-grams up to 4, the
 closest reference length and the "exp" smoothing of mteval for an order with no match. For a
@@ -18,7 +19,8 @@ Two tokenisations are used:
 
 The n-gram counts add up over sentences, so :class:`BLEUStatistics` accumulates a corpus batch by
 batch (sacrebleu's sentence statistics) and gives the same score as one corpus call. The
-metrics ``bleu``, ``bleu_char`` and ``exact_match`` of this module are in ``metrics.METRICS``.
+metrics ``bleu``, ``bleu_char`` and ``exact_match`` of this module are in the trainer's table,
+:data:`nnscratch.train.metrics.METRICS`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .metric_base import Metric
+from .base import Metric
 
 MAX_ORDER = 4
 TOKENIZERS = ("13a", "char", "none")

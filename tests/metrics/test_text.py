@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from nnscratch.train.bleu import BLEUStatistics, corpus_bleu, tokenize_13a
+from nnscratch.metrics.text import BLEUStatistics, corpus_bleu, tokenize_13a
 
 
 def test_identical_corpora_score_100():
@@ -83,7 +83,6 @@ def test_lowercase_and_errors():
         corpus_bleu([["a"]], ["a"])
 
 
-# ---------------------------------------------------------------------------- sacrebleu
 FIXED_CASES = [
     (["The cat sat on the mat."], [["The cat is on the mat."]]),
     (["It is a guide to action which ensures that the military always obeys the commands of "
@@ -100,14 +99,14 @@ FIXED_CASES = [
 
 @pytest.mark.parametrize("hypotheses, streams", FIXED_CASES)
 def test_equals_sacrebleu_on_fixed_cases(hypotheses, streams):
-    sacrebleu = pytest.importorskip("sacrebleu")
+    import sacrebleu  # a dependency of nnscratch: these comparisons always run
     references = [list(group) for group in zip(*streams)]
     expected = sacrebleu.corpus_bleu(hypotheses, streams).score
     assert corpus_bleu(hypotheses, references) == pytest.approx(min(expected, 100.0), abs=1e-9)
 
 
 def test_equals_sacrebleu_on_random_corpora():
-    sacrebleu = pytest.importorskip("sacrebleu")
+    import sacrebleu  # a dependency of nnscratch: these comparisons always run
     words = "the cat sat on mat . , a dog 3.5 1,000 don't e-mail 12-3 & &amp; (x) ! ? é 가나".split()
     rng = random.Random(0)
     for _ in range(300):
@@ -138,7 +137,6 @@ def test_registered_metrics_read_hypotheses_and_references():
         corpus_bleu(["a b c d", "x y", "p q r s"], ["a b c d", "x z", ["p q r s", "t"]]))
 
 
-# ---------------------------------------------------------------------------- characters
 def test_character_bleu_by_hand():
     # "abcd" against "abce" as characters is "a b c d" against "a b c e" as words
     expected = 100 * math.exp((math.log(3 / 4) + math.log(2 / 3) + math.log(1 / 2)
