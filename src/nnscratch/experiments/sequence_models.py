@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy
 
-from .. import backend, nn, optim
+from .. import nn, optim
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..creation import as_tensor
 
 
 @dataclass
@@ -36,8 +37,7 @@ class TrainingCurve:
 
 def to_tensor(array: numpy.ndarray, device: Any) -> Tensor:
     """A numpy batch as a tensor on ``device`` (no copy on the CPU)."""
-    tensor = Tensor._make(array)
-    return tensor if backend.device(device).type == "cpu" else tensor.to(device)
+    return as_tensor(array, device=device)
 
 
 def train_on_generator(model: nn.Module, sample_batch: Callable[[], tuple], loss_of: Callable,
