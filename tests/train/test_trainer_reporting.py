@@ -201,6 +201,21 @@ def test_every_plot_is_titled_with_the_run_and_recipe(tmp_path, monkeypatch):
         assert title.startswith("spirals-run-7 (mlp-spirals): "), (name, title)
 
 
+def test_without_matplotlib_the_run_completes_and_says_why_there_are_no_plots(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` raises ImportError
+    monkeypatch.delitem(sys.modules, "matplotlib.pyplot", raising=False)
+    model, loader = classification()
+    stream = io.StringIO()
+    run = RunFolder(tmp_path / "no-plots")
+    result = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=1,
+                     run=run, progress=Progress("plain", stream=stream)).fit()
+    assert result.status == "completed" and result.message is None
+    assert "matplotlib is not installed: no plots (pip install 'nnscratch[plot]')" in stream.getvalue()
+    assert not run.plots.exists() or list(run.plots.iterdir()) == []
+
+
 def test_the_loss_is_shown_and_plotted_under_its_name(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     from nnscratch.viz import learning_curves as plots
