@@ -21,17 +21,7 @@ CORE = ("_tensor_base.py", "_tensor.py", "backend.py", "autograd/", "ops/", "fun
 MAY_IMPORT_TENSOR_BASE = CORE + ("creation.py",)
 PRIVATE_FIELDS = {"_array", "_make"}
 
-NOT_YET_CONVERTED = {
-    "recipes/autoencoder.py",
-    "recipes/caption.py",
-    "recipes/caption_files.py",
-    "recipes/forecast.py",
-    "recipes/linear_probe.py",
-    "recipes/mlp_spirals.py",
-    "recipes/rbm.py",
-    "train/state_tree.py",
-    "viz/filters.py",
-}
+NOT_YET_CONVERTED: set[str] = set()
 
 
 def reach_ins(source: str) -> list[str]:

@@ -27,6 +27,7 @@ import numpy
 from .. import backend
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..creation import as_tensor, from_numpy
 from ..data import DataLoader, TensorDataset
 from ..models.autoencoder import NOISE_TYPES, Autoencoder, ConvAutoencoder, corrupt
 from ..nn import functional as F
@@ -50,7 +51,7 @@ def codes(model: Any) -> Any:
     def features(images: numpy.ndarray) -> numpy.ndarray:
         device = next(iter(model.parameters())).device
         with no_grad():
-            code = model.encode(Tensor._make(backend.to_device(images, device)))
+            code = model.encode(as_tensor(backend.to_device(images, device)))
         return code.numpy()
 
     return features
@@ -58,7 +59,7 @@ def codes(model: Any) -> Any:
 
 def eval_batches(images: numpy.ndarray, probe: FeatureProbe | None) -> list[dict]:
     """Batches of images; the first carries the probe (measured once per evaluation)."""
-    return [{"images": Tensor._make(images[start:start + EVAL_BATCH]),
+    return [{"images": from_numpy(images[start:start + EVAL_BATCH]),
              "probe": probe if start == 0 else None}
             for start in range(0, len(images), EVAL_BATCH)]
 
@@ -99,7 +100,7 @@ class AutoencoderFigures(Callback):
 def draw_autoencoder_figures(model: Any, test_images: numpy.ndarray, folder: Path, description: str,
                              count: int = 12, features: int = 100) -> None:
     device = next(iter(model.parameters())).device
-    originals = Tensor._make(backend.to_device(test_images[:count], device))
+    originals = as_tensor(backend.to_device(test_images[:count], device))
     rows, labels = [test_images[:count]], ["original"]
     was_training = model.training
     model.eval()
@@ -163,7 +164,7 @@ def autoencoder(settings: Settings) -> Task:
     return Task(
         model=model,
         loss=unwrapped(F.mse_loss),
-        train_data=DataLoader(TensorDataset(Tensor._make(train), Tensor._make(train_labels)),
+        train_data=DataLoader(TensorDataset(from_numpy(train), from_numpy(train_labels)),
                               batch_size=settings.batch_size, shuffle=True),
         val_data=eval_batches(val, val_probe) if len(val) else None,
         test_data=eval_batches(data.test_images, probe),

@@ -24,6 +24,7 @@ from typing import Any
 import numpy
 
 from .._tensor import Tensor
+from ..creation import from_numpy
 from ..data import DataLoader
 from ..datasets.shapes import MAX_CAPTION_WORDS, Shapes
 from ..models.captioner import Captioner
@@ -81,9 +82,9 @@ class CaptionedImages:
         indices = numpy.asarray(indices, dtype=numpy.int64)
         images = self.shapes.data[indices].astype(numpy.float32) / numpy.float32(255.0)
         steps = int(self.lengths[indices].max())
-        return {"images": Tensor._make(images),
-                "words": Tensor._make(numpy.ascontiguousarray(self.words[indices, :steps])),
-                "targets": Tensor._make(numpy.ascontiguousarray(self.targets[indices, :steps])),
+        return {"images": from_numpy(images),
+                "words": from_numpy(numpy.ascontiguousarray(self.words[indices, :steps])),
+                "targets": from_numpy(numpy.ascontiguousarray(self.targets[indices, :steps])),
                 "count": int(self.lengths[indices].sum()),
                 "references": [self.shapes.captions[int(i)] for i in indices],
                 "decoding": self.decoding}

@@ -59,8 +59,8 @@ class Captioning:
 
     def caption(self, images: numpy.ndarray, beam_size: int | None = None) -> list[str]:
         """One caption per image of ``images`` (N, C, S, S) float32 in [0, 1]."""
-        from .._tensor import Tensor
         from ..autograd.grad_mode import no_grad
+        from ..creation import from_numpy
 
         beam_size = self.beam_size if beam_size is None else beam_size
         device = next(iter(self.model.parameters())).device
@@ -68,7 +68,7 @@ class Captioning:
         self.model.eval()
         try:
             with no_grad():
-                batch = Tensor._make(numpy.ascontiguousarray(images, dtype=numpy.float32)).to(device)
+                batch = from_numpy(numpy.ascontiguousarray(images, dtype=numpy.float32)).to(device)
                 if beam_size > 1:
                     found = self.model.beam_search(batch, beam_size, self.max_length, self.length_penalty)
                 else:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy
 
 from .._tensor import Tensor
+from ..creation import from_numpy
 from ..data import DataLoader, TensorDataset
 from ..datasets.timeseries import ForecastWindows, TimeSeries, autoregressive_forecast, fit_autoregression
 from ..models.forecaster import CELLS, Forecaster
@@ -82,8 +83,8 @@ def eval_batches(windows: Any, ar_fit: tuple[float, numpy.ndarray], horizon: int
         past = windows.past[start:start + EVAL_BATCH]
         future = windows.future[start:start + EVAL_BATCH]
         batches.append({
-            "past": Tensor._make(past), "future": Tensor._make(future),
-            "whole": Tensor._make(numpy.ascontiguousarray(numpy.concatenate([past, future], axis=1))),
+            "past": from_numpy(past), "future": from_numpy(future),
+            "whole": from_numpy(numpy.ascontiguousarray(numpy.concatenate([past, future], axis=1))),
             "last_value": numpy.repeat(past[:, -1:], horizon, axis=1),
             "ar": autoregressive_forecast(constant, coefficients, past, horizon),
         })
@@ -150,7 +151,7 @@ def plot_forecasts(model: Forecaster, series: TimeSeries, windows: ForecastWindo
     was_training = model.training
     model.eval()
     device = next(iter(model.parameters())).device
-    forecasts = model.forecast(Tensor._make(pasts).to(device), horizon).numpy()
+    forecasts = model.forecast(from_numpy(pasts).to(device), horizon).numpy()
     model.train(was_training)
     ar = autoregressive_forecast(*ar_fit, pasts, horizon)
     shown = numpy.arange(max(test_start - past, 0), len(z))
@@ -195,8 +196,8 @@ def forecast(settings: Settings) -> Task:
                             f"({settings.horizon}); use a larger test_fraction or a longer series")
     train = windows.train
     whole = numpy.concatenate([train.past, train.future], axis=1)[::settings.stride]
-    train_set = TensorDataset(Tensor._make(numpy.ascontiguousarray(whole[:, :-1])),
-                              Tensor._make(numpy.ascontiguousarray(whole[:, 1:])))
+    train_set = TensorDataset(from_numpy(numpy.ascontiguousarray(whole[:, :-1])),
+                              from_numpy(numpy.ascontiguousarray(whole[:, 1:])))
     try:
         model = Forecaster(1, settings.hidden, settings.layers, cell=settings.cell)
     except ValueError as error:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 import numpy
 
 from .. import nn
-from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
+from ..creation import as_tensor, from_numpy
 from ..nn import functional as F
 from ..optim import Adam
 
@@ -46,8 +46,8 @@ def probe_accuracy(train_features: numpy.ndarray, train_labels: numpy.ndarray,
     nn.init.zeros_(layer.weight)
     nn.init.zeros_(layer.bias)
     optimizer = Adam(layer.parameters(), lr=lr)
-    inputs = Tensor._make((train_features - mean) / scale)
-    targets = Tensor._make(numpy.asarray(train_labels, dtype=numpy.int64))
+    inputs = as_tensor((train_features - mean) / scale)
+    targets = from_numpy(numpy.asarray(train_labels, dtype=numpy.int64))
     with enable_grad():  # probes run inside the trainer's no_grad evaluation
         for _ in range(steps):
             loss = F.cross_entropy(layer(inputs), targets)

@@ -9,7 +9,7 @@ Expected: test accuracy >= 0.97.
 from __future__ import annotations
 
 from .. import nn
-from .._tensor import Tensor
+from ..creation import from_numpy
 from ..data import DataLoader, TensorDataset
 from ..datasets.spirals import make_spirals
 from ..nn import functional as F
@@ -32,8 +32,8 @@ def mlp_spirals(settings: Settings) -> Task:
     points, labels = make_spirals(sum(sizes), noise=settings.noise)
     splits, start = [], 0
     for size in sizes:
-        dataset = TensorDataset(Tensor._make(points[start:start + size]),
-                                Tensor._make(labels[start:start + size]))
+        dataset = TensorDataset(from_numpy(points[start:start + size]),
+                                from_numpy(labels[start:start + size]))
         splits.append(dataset)
         start += size
     hidden = settings.hidden

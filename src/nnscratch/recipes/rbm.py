@@ -32,6 +32,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import from_numpy
 from ..data import DataLoader, TensorDataset
 from ..models.rbm import RBM
 from ..optim import SGD
@@ -68,7 +69,7 @@ def hidden_features(model: RBM) -> Any:
 def eval_batches(images: numpy.ndarray, probe: FeatureProbe | None) -> list[dict]:
     """Batches of binary images; the first carries the probe (measured once per evaluation),
     each the seed of its negative sample."""
-    return [{"images": Tensor._make(images[start:start + EVAL_BATCH]),
+    return [{"images": from_numpy(images[start:start + EVAL_BATCH]),
              "probe": probe if start == 0 else None, "seed": EVAL_SEED + start}
             for start in range(0, len(images), EVAL_BATCH)]
 
@@ -191,7 +192,7 @@ def rbm(settings: Settings) -> Task:
     return Task(
         model=model,
         loss=unwrapped(lambda gap, target: gap),
-        train_data=DataLoader(TensorDataset(Tensor._make(train), Tensor._make(train_labels)),
+        train_data=DataLoader(TensorDataset(from_numpy(train), from_numpy(train_labels)),
                               batch_size=settings.batch_size, shuffle=True),
         val_data=eval_batches(val, val_probe) if len(val) else None,
         test_data=eval_batches(test, probe),

@@ -17,6 +17,7 @@ import numpy
 
 from .. import backend
 from .._tensor import Tensor
+from ..creation import as_tensor
 
 _ARRAY, _TUPLE, _ITEMS = "__array__", "__tuple__", "__items__"
 
@@ -101,7 +102,7 @@ def _unflatten(node: Any, arrays: dict, target: backend.device, used: set, where
                     raise ValueError(f"checkpoint: the scalar {key!r} has shape {array.shape}")
                 return array[()]
             array = backend.to_device(array, target)
-            return Tensor._make(array) if kind == "tensor" else array
+            return as_tensor(array) if kind == "tensor" else array
         if _TUPLE in node:
             items = node[_TUPLE]
             if not isinstance(items, list):

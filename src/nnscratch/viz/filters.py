@@ -25,6 +25,7 @@ import numpy
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..creation import from_numpy
 from .figure_file import atomic_save_figure
 
 #: the largest config.json read (a run's settings are a few kilobytes)
@@ -97,7 +98,7 @@ def feature_maps(model: Any, image: Any) -> list[tuple[str, numpy.ndarray]]:
     try:
         array = image.numpy() if isinstance(image, Tensor) else numpy.asarray(image)
         with no_grad():
-            model(Tensor._make(numpy.ascontiguousarray(array[None], dtype=numpy.float32)))
+            model(from_numpy(numpy.ascontiguousarray(array[None], dtype=numpy.float32)))
     finally:
         for _, layer in layers:
             vars(layer).pop("forward", None)
