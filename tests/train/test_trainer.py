@@ -15,7 +15,7 @@ from nnscratch.nn.utils import clip_grad_norm_
 from nnscratch.optim import SGD, Adam
 from nnscratch.optim.lr_scheduler import StepLR
 from nnscratch.train import Callback, RunFolder, Trainer
-from nnscratch.train.faults import NAN_ENV
+from nnscratch.train.faults import NAN_ENV, SIGNAL_ENV, FaultInjector
 
 
 def classification_setup(seed=0, n=96, batch_size=16):
@@ -146,6 +146,47 @@ class Recorder(Callback):
 
     def on_fit_end(self, trainer, status):
         self.calls.append(f"fit_end {status}")
+
+
+class DoubleLoss(Callback):
+    """Doubles the training loss of every step through the ``on_loss`` hook."""
+
+    def on_loss(self, trainer, step, loss):
+        return loss * 2.0
+
+
+def test_an_on_loss_callback_replaces_the_loss_before_backward():
+    model, loader = classification_setup()
+    optimizer = SGD(model.parameters(), lr=0.05)
+    for _ in range(2):
+        for inputs, targets in loader:
+            loss = F.cross_entropy(model(inputs), targets) * 2.0
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    expected = parameters_bytes(model)
+
+    model, loader = classification_setup()
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.05), loader, epochs=2,
+                      callbacks=[DoubleLoss()], progress="off")
+    assert trainer.fit().status == "completed"
+    assert parameters_bytes(model) == expected
+
+
+def test_the_fault_injector_is_added_only_when_its_variables_are_set(monkeypatch):
+    monkeypatch.delenv(NAN_ENV, raising=False)
+    monkeypatch.delenv(SIGNAL_ENV, raising=False)
+    model, loader = classification_setup()
+    plain = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                    progress="off")
+    assert plain._loss_callbacks == [] and plain._after_step_callbacks == []
+    monkeypatch.setenv(SIGNAL_ENV, "99:SIGTERM")
+    injected = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
+                       progress="off")
+    assert [type(c) for c in injected._after_step_callbacks] == [FaultInjector]
+    assert injected._loss_callbacks == injected._after_step_callbacks
+    # not a callback of the run: its checkpoints are those of a run without it
+    assert injected.callbacks == [] and injected.state_dict()["callbacks"] == []
 
 
 def test_callbacks_are_called_in_order():

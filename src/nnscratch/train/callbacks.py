@@ -1,7 +1,9 @@
 """Callbacks: code the trainer calls at fixed points, and early stopping built on them.
 
-A callback overrides any of the hooks below; the trainer calls ``on_step_end`` only for the
-callbacks that override it, so an unused hook costs nothing per step. A callback with state that
+A callback overrides any of the hooks below; the trainer calls the per-step hooks
+(``on_loss``, ``on_step_end``) only for the callbacks that override them, so an unused hook
+costs nothing per step. ``on_loss`` may replace a training step's loss before its backward
+(the test fault injector makes it NaN there). A callback with state that
 must survive a resume defines ``state_dict``/``load_state_dict``; the trainer puts it in the
 checkpoint. Setting ``trainer.should_stop = True`` ends the run after the current epoch (or
 step), with status ``completed``.
@@ -19,6 +21,10 @@ class Callback:
     def on_fit_start(self, trainer: Any) -> None: ...
 
     def on_epoch_start(self, trainer: Any, epoch: int) -> None: ...
+
+    def on_loss(self, trainer: Any, step: int, loss: Any) -> Any:
+        """The loss of 1-based training step ``step``, before backward; returned as it is."""
+        return loss
 
     def on_step_end(self, trainer: Any, step: int) -> None: ...
 

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .callbacks import Callback
+
 NAN_ENV = "NNSCRATCH_TEST_NAN_AT_STEP"
 SIGNAL_ENV = "NNSCRATCH_TEST_SIGNAL_AT_STEP"
 WRITE_SIGNAL_ENV = "NNSCRATCH_TEST_SIGNAL_IN_WRITE"
@@ -105,8 +107,16 @@ class StopSignals:
         self.requested = self.requested or signal.Signals(number).name
 
 
-class FaultInjector:
-    """Test hooks from the environment (see the module docstring); None when none is set."""
+class FaultInjector(Callback):
+    """Test hooks from the environment (see the module docstring), as a callback.
+
+    :meth:`from_environment` gives None when no variable is set, and the trainer adds the
+    injector only then, so a run without them has no test code in its step loop. It runs
+    after every other callback of a step: ``on_loss`` poisons the loss before backward,
+    ``on_step_end`` (called after the step's log and checkpoint) sends the signal. It keeps
+    no state, and is not in ``Trainer.callbacks``, so checkpoints are the same with or
+    without it.
+    """
 
     def __init__(self, nan_at_step: int | None, signal_at_step: tuple[int, int] | None) -> None:
         self.nan_at_step = nan_at_step
@@ -128,6 +138,9 @@ class FaultInjector:
         """The loss of 1-based step ``step``: NaN if the hook says so (the graph is kept)."""
         return loss * math.nan if step == self.nan_at_step else loss
 
-    def after_step(self, step: int) -> None:
+    def on_loss(self, trainer: Any, step: int, loss: Any) -> Any:
+        return self.poison(step, loss)
+
+    def on_step_end(self, trainer: Any, step: int) -> None:
         if self.signal_at_step is not None and step == self.signal_at_step[0]:
             os.kill(os.getpid(), self.signal_at_step[1])

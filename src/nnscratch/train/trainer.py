@@ -130,9 +130,15 @@ class Trainer:
         if early_stopping_patience:
             self.callbacks.append(EarlyStopping(monitor, early_stopping_patience, self.monitor_mode))
         self._step_callbacks = [c for c in self.callbacks if overrides(c, "on_step_end")]
+        self._loss_callbacks = [c for c in self.callbacks if overrides(c, "on_loss")]
+        # the trainer's own step-end callbacks: called after the step's log and checkpoint
+        self._after_step_callbacks: list[Callback] = []
+        faults = FaultInjector.from_environment()  # NNSCRATCH_TEST_* (tests only): else None
+        if faults is not None:
+            self._loss_callbacks.append(faults)
+            self._after_step_callbacks.append(faults)
         self.checkpointer = (Checkpointer(run.checkpoints, keep_checkpoints, self.monitor_mode)
                              if run is not None else None)
-        self._faults = FaultInjector.from_environment()
         # counters: completed epochs, steps done in the current epoch, steps in all
         self.epoch = self.step_in_epoch = self.global_step = 0
         self.seconds_before = 0.0  # training time of earlier sessions of a resumed run
@@ -410,8 +416,8 @@ class Trainer:
     def _run_steps(self, signals: StopSignals, steps_in_epoch: int | None) -> bool:
         """The inner loop; True when the data ran out (the epoch is complete)."""
         model, optimizer, loss_fn, forward = self.model, self.optimizer, self.loss_fn, self.forward
-        clip, faults, window, count = self.clip_grad_norm, self._faults, self._window, self.count
-        examples = self.examples
+        clip, window, count, examples = self.clip_grad_norm, self._window, self.count, self.examples
+        loss_callbacks, after_step = self._loss_callbacks, self._after_step_callbacks
         per_step_scheduler = self.scheduler if self.scheduler_interval == "step" else None
         move = self.device.type != "cpu"
         if clip is not None:
@@ -429,8 +435,8 @@ class Trainer:
                 output, target, state = forward(model, batch, self.carried)
                 loss = loss_fn(output, target)
                 step = self.global_step + 1
-                if faults is not None:
-                    loss = faults.poison(step, loss)
+                for callback in loss_callbacks:
+                    loss = callback.on_loss(self, step, loss)
                 optimizer.zero_grad()
                 loss.backward()
                 if clip is not None:
@@ -455,8 +461,8 @@ class Trainer:
                 if (self.checkpoint_every and step % self.checkpoint_every == 0
                         and self.step_in_epoch != steps_in_epoch):  # the epoch end saves anyway
                     self.save_checkpoint()
-                if faults is not None:
-                    faults.after_step(step)
+                for callback in after_step:
+                    callback.on_step_end(self, step)
                 if signals.requested or self.should_stop or step == self.max_steps:
                     return self.step_in_epoch == steps_in_epoch and not signals.requested
         return True
