@@ -213,8 +213,10 @@ def test_early_stopping_when_validation_stops_improving():
     assert trainer.epoch == 4 and result.steps == 4 * len(loader)
 
 
-class ReduceLROnPlateau:
-    """A stand-in recording what the trainer passes to a plateau scheduler."""
+class MetricScheduler:
+    """A scheduler that asks for the metric (``needs_metric``), recording what it is given."""
+
+    needs_metric = True
 
     def __init__(self):
         self.values = []
@@ -228,13 +230,40 @@ class ReduceLROnPlateau:
 
 def test_plateau_scheduler_gets_the_validation_monitor():
     model, loader = classification_setup(n=32)
-    scheduler = ReduceLROnPlateau()
+    scheduler = MetricScheduler()
     trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader,
                       val_data=loader, metrics=["loss", "accuracy"], monitor="accuracy",
                       scheduler=scheduler, epochs=3, progress="off")
     trainer.fit()
     logged = [r["accuracy"] for r in trainer.history if r["split"] == "val"]
     assert scheduler.values == logged and len(logged) == 3
+
+
+def test_reduce_lr_on_plateau_is_stepped_with_the_monitor_as_torch_would_be():
+    import torch
+
+    from nnscratch.optim.lr_scheduler import ReduceLROnPlateau
+
+    assert ReduceLROnPlateau.needs_metric and not getattr(StepLR, "needs_metric", False)
+    model, loader = classification_setup(n=32)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=0)
+    trainer = Trainer(model, F.cross_entropy, optimizer, loader, val_data=loader,
+                      metrics=["accuracy"], monitor="accuracy", scheduler=scheduler, epochs=6,
+                      log_every=1, progress="off")
+    trainer.fit()
+    accuracies = [r["accuracy"] for r in trainer.history if r["split"] == "val"]
+    used = [r["lr"] for r in trainer.history if r["split"] == "train"]
+    oracle = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(oracle, mode="min", factor=0.5,
+                                                         patience=0)
+    expected = []
+    for accuracy in accuracies:  # the lr of each epoch's steps, then the epoch's step(metric)
+        expected += [oracle.param_groups[0]["lr"]] * len(loader)
+        plateau.step(accuracy)
+    assert len(accuracies) == 6 and used == pytest.approx(expected, rel=1e-12)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(oracle.param_groups[0]["lr"])
+    assert optimizer.param_groups[0]["lr"] < 0.1  # "min" on a rising accuracy: it reduces
 
 
 def test_final_metrics_come_from_the_test_data():

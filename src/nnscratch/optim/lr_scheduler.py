@@ -216,7 +216,12 @@ class ReduceLROnPlateau(LRScheduler):
     threshold (``rel``: ``best * (1 ∓ threshold)``, ``abs``: ``best ∓ threshold``). After a
     reduction, ``cooldown`` epochs pass before bad epochs count again; the lr never goes below
     ``min_lr`` and changes smaller than ``eps`` are skipped.
+
+    ``needs_metric`` (True) says that ``step`` takes the monitored metric: a training loop
+    passes it, as the Trainer does, instead of calling ``step()``.
     """
+
+    needs_metric = True
 
     def __init__(
         self,

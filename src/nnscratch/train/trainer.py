@@ -73,17 +73,19 @@ class Trainer:
     """Train ``model`` to minimise ``loss_fn(output, target)`` over ``train_data``.
 
     Args (beyond the obvious): ``metrics`` names evaluated on validation and test data (see
-    metrics.py); ``monitor`` the validation metric for the best checkpoint, early stopping and
-    ReduceLROnPlateau; ``scheduler_interval`` ``"epoch"`` or ``"step"``; ``max_steps`` stops
-    mid-epoch; ``count(target) -> int`` the number of targets a batch's mean loss averages over
-    (default ``target.numel()``); ``examples(batch) -> int`` the number of examples in a batch
-    (default :func:`examples_in`, time-major when ``train_data.batch_first`` is False);
-    ``count_unit`` what ``count`` counts, for the throughput it logs as ``<unit>_per_second``
-    next to ``samples_per_second`` (``"auto"``: ``"tokens"`` when the targets are integer class
-    indices, or objects with a ``count``, outnumbering the examples; None: no second rate);
-    ``run`` a :class:`RunFolder` for metrics, checkpoints, summary, model and plots (without
-    one, nothing is written); ``loss_name`` what the loss is, for people: the progress lines
-    and the loss plot say it (metrics.jsonl keeps the key ``"loss"``).
+    metrics.py); ``monitor`` the validation metric for the best checkpoint, early stopping and a
+    scheduler whose ``needs_metric`` is true (ReduceLROnPlateau: ``step(metric)`` each epoch,
+    the validation ``monitor``, else the epoch's training loss); ``scheduler_interval``
+    ``"epoch"`` or ``"step"``; ``max_steps`` stops mid-epoch; ``count(target) -> int`` the
+    number of targets a batch's mean loss averages over (default ``target.numel()``);
+    ``examples(batch) -> int`` the number of examples in a batch (default :func:`examples_in`,
+    time-major when ``train_data.batch_first`` is False); ``count_unit`` what ``count`` counts,
+    for the throughput it logs as ``<unit>_per_second`` next to ``samples_per_second``
+    (``"auto"``: ``"tokens"`` when the targets are integer class indices, or objects with a
+    ``count``, outnumbering the examples; None: no second rate); ``run`` a :class:`RunFolder`
+    for metrics, checkpoints, summary, model and plots (without one, nothing is written);
+    ``loss_name`` what the loss is, for people: the progress lines and the loss plot say it
+    (metrics.jsonl keeps the key ``"loss"``).
 
     The base learning rates (:attr:`base_lrs`) are the optimiser's when the trainer is made:
     the scheduler's ``base_lrs`` when it has them, else each parameter group's
@@ -531,7 +533,7 @@ class Trainer:
             results = self.last_validation = self.evaluate(self.val_data)
             self._log({"step": self.global_step, "epoch": epoch_number, "split": "val", **results})
         if self.scheduler is not None and self.scheduler_interval == "epoch":
-            if _is_plateau(self.scheduler):
+            if getattr(self.scheduler, "needs_metric", False):  # ReduceLROnPlateau
                 value = results.get(self.monitor, self.epoch_loss.compute())
                 self.scheduler.step(value)
             else:
@@ -591,10 +593,6 @@ def base_lrs_of(optimizer: Any, scheduler: Any) -> list[float]:
     if bases is not None:
         return [float(lr) for lr in bases]
     return [float(group.get("initial_lr", group["lr"])) for group in optimizer.param_groups]
-
-
-def _is_plateau(scheduler: Any) -> bool:
-    return type(scheduler).__name__ == "ReduceLROnPlateau"
 
 
 def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Iterable,
