@@ -4,6 +4,8 @@
 The truth for the numbers is a hand-written loop over the same data with the same seed.
 """
 
+import json
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from nnscratch.optim import SGD, Adam
 from nnscratch.optim.lr_scheduler import StepLR
 from nnscratch.train import Callback, RunFolder, Trainer
 from nnscratch.train.faults import NAN_ENV, SIGNAL_ENV, FaultInjector
+from nnscratch.train.plots import PlotsCallback
 
 
 def classification_setup(seed=0, n=96, batch_size=16):
@@ -187,6 +190,39 @@ def test_the_fault_injector_is_added_only_when_its_variables_are_set(monkeypatch
     assert injected._loss_callbacks == injected._after_step_callbacks
     # not a callback of the run: its checkpoints are those of a run without it
     assert injected.callbacks == [] and injected.state_dict()["callbacks"] == []
+
+
+class Closing(Callback):
+    """Records, when the run folder is closed, what the result and summary.json say."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_run_closed(self, trainer, result):
+        summary = json.loads(trainer.run.summary_path.read_text())
+        self.seen.append((result.status, result.steps, summary["status"], summary["steps"]))
+
+
+@pytest.mark.parametrize("plots", [True, False])
+def test_on_run_closed_comes_after_the_summary_and_the_plots_are_a_callback(tmp_path, plots):
+    model, loader = classification_setup(n=32)
+    closing = Closing()
+    run = RunFolder(tmp_path / "run")
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=2,
+                      callbacks=[closing], run=run, progress="off", plots=plots)
+    result = trainer.fit()
+    assert closing.seen == [("completed", 2 * len(loader), "completed", 2 * len(loader))]
+    assert result.status == "completed"
+    assert [type(c) for c in trainer._closing_callbacks] == ([PlotsCallback] if plots else [])
+    assert trainer.state_dict()["callbacks"] == [{}]  # only the user's: checkpoints unchanged
+
+
+def test_without_a_run_folder_on_run_closed_is_not_called():
+    model, loader = classification_setup(n=32)
+    closing = Closing()
+    Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, callbacks=[closing],
+            progress="off").fit()
+    assert closing.seen == []
 
 
 def test_callbacks_are_called_in_order():

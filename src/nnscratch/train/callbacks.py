@@ -34,6 +34,11 @@ class Callback:
 
     def on_fit_end(self, trainer: Any, status: str) -> None: ...
 
+    def on_run_closed(self, trainer: Any, result: Any) -> None:
+        """After summary.json is written and the run folder closed (only with a run folder):
+        the last word on the run; ``result`` is its ``FitResult``, whose ``message`` may be
+        added to (the plots say there what they could not write)."""
+
     def state_dict(self) -> dict:
         return {}
 

@@ -47,6 +47,7 @@ from .checkpoint import Checkpointer, CheckpointError, CheckpointInfo, NonFinite
 from .faults import FaultInjector, NonFiniteLossError, StopSignals
 from .hooks import default_forward, detach_state, move_to
 from .metrics import FROM_LOSS, RunningMean, make_metrics, mode_of
+from .plots import PlotsCallback
 from .progress import Progress
 from .run import RunFolder
 from .throughput import examples_in, rate_unit
@@ -135,6 +136,8 @@ class Trainer:
         self._loss_callbacks = [c for c in self.callbacks if overrides(c, "on_loss")]
         # the trainer's own step-end callbacks: called after the step's log and checkpoint
         self._after_step_callbacks: list[Callback] = []
+        # the trainer's own callbacks of a closed run folder: the plots
+        self._closing_callbacks: list[Callback] = [PlotsCallback()] if plots else []
         faults = FaultInjector.from_environment()  # NNSCRATCH_TEST_* (tests only): else None
         if faults is not None:
             self._loss_callbacks.append(faults)
@@ -362,21 +365,8 @@ class Trainer:
                 result.message = f"{message + '; ' if message else ''}{error}"
             finally:
                 self.run.close()
-        if self.plots:
-            # viz draws with matplotlib (optional): imported only by a run that plots
-            from ..viz.learning_curves import plot_learning_curves
-
-            try:
-                plot_learning_curves(self.run.read_metrics(), self.run.plots,
-                                     title=f"{self.run.path.name} ({self.recipe})",
-                                     loss_name=self.loss_name)
-            except ImportError:
-                self.progress.message("matplotlib is not installed: no plots "
-                                      "(pip install 'nnscratch[plot]')")
-            except (OSError, ValueError, KeyboardInterrupt) as error:
-                reason = "interrupted" if isinstance(error, KeyboardInterrupt) else error
-                result.message = f"{result.message + '; ' if result.message else ''}" \
-                                 f"plots not written ({reason})"
+        for callback in (*self.callbacks, *self._closing_callbacks):
+            callback.on_run_closed(self, result)
         return result
 
     def train_epochs(self, signals: StopSignals) -> str:
