@@ -16,7 +16,7 @@ from nnscratch.data import DataLoader, TensorDataset
 from nnscratch.nn.utils import clip_grad_norm_
 from nnscratch.optim import SGD, Adam
 from nnscratch.optim.lr_scheduler import StepLR
-from nnscratch.train import Callback, RunFolder, Trainer
+from nnscratch.train import Callback, Checkpointer, RunFolder, Trainer
 from nnscratch.train.faults import NAN_ENV, SIGNAL_ENV, FaultInjector
 from nnscratch.train.plots import PlotsCallback
 
@@ -223,6 +223,18 @@ def test_without_a_run_folder_on_run_closed_is_not_called():
     Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, callbacks=[closing],
             progress="off").fit()
     assert closing.seen == []
+
+
+def test_checkpoint_every_saves_mid_epoch_and_leaves_the_epoch_end_to_the_epoch(tmp_path):
+    model, loader = classification_setup()  # 6 steps an epoch
+    run = RunFolder(tmp_path / "run")
+    trainer = Trainer(model, F.cross_entropy, SGD(model.parameters(), lr=0.1), loader, epochs=2,
+                      checkpoint_every=4, keep_checkpoints=10, run=run, progress="off",
+                      plots=False)
+    assert trainer.fit().status == "completed"
+    # every 4th step (4, 8) and each epoch's end (6, 12); step 12 is saved once, by the epoch
+    assert [info.step for info in Checkpointer(run.checkpoints).list()] == [4, 6, 8, 12]
+    assert trainer.state_dict()["callbacks"] == []  # the saver is the trainer's, not the run's
 
 
 def test_callbacks_are_called_in_order():

@@ -89,3 +89,20 @@ class EarlyStopping(Callback):
 
     def load_state_dict(self, state: dict) -> None:
         self.best, self.bad_epochs = state["best"], state["bad_epochs"]
+
+
+class CheckpointEvery(Callback):
+    """Save a checkpoint after every ``every``-th optimiser step, except an epoch's last step
+    (the end of the epoch saves then, with its validation metric).
+
+    The Trainer adds it for ``checkpoint_every``, not in ``Trainer.callbacks`` (it keeps no
+    state), and calls it after the step's log; without a run folder the save only flushes the
+    loss window (one train record), as :meth:`Trainer.save_checkpoint` does.
+    """
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+
+    def on_step_end(self, trainer: Any, step: int) -> None:
+        if step % self.every == 0 and trainer.step_in_epoch != trainer.steps_in_epoch:
+            trainer.save_checkpoint()

@@ -42,7 +42,7 @@ import numpy
 from .. import backend, memory, untrusted
 from ..autograd.grad_mode import no_grad
 from .atomic import WriteError
-from .callbacks import Callback, EarlyStopping, overrides
+from .callbacks import Callback, CheckpointEvery, EarlyStopping, overrides
 from .checkpoint import Checkpointer, CheckpointError, CheckpointInfo, NonFiniteStateError
 from .faults import FaultInjector, NonFiniteLossError, StopSignals
 from .hooks import default_forward, detach_state, move_to
@@ -134,8 +134,9 @@ class Trainer:
             self.callbacks.append(EarlyStopping(monitor, early_stopping_patience, self.monitor_mode))
         self._step_callbacks = [c for c in self.callbacks if overrides(c, "on_step_end")]
         self._loss_callbacks = [c for c in self.callbacks if overrides(c, "on_loss")]
-        # the trainer's own step-end callbacks: called after the step's log and checkpoint
-        self._after_step_callbacks: list[Callback] = []
+        # the trainer's own step-end callbacks, after the step's log: checkpoint, then faults
+        self._after_step_callbacks: list[Callback] = (
+            [CheckpointEvery(checkpoint_every)] if checkpoint_every else [])
         # the trainer's own callbacks of a closed run folder: the plots
         self._closing_callbacks: list[Callback] = [PlotsCallback()] if plots else []
         faults = FaultInjector.from_environment()  # NNSCRATCH_TEST_* (tests only): else None
@@ -146,6 +147,7 @@ class Trainer:
                              if run is not None else None)
         # counters: completed epochs, steps done in the current epoch, steps in all
         self.epoch = self.step_in_epoch = self.global_step = 0
+        self.steps_in_epoch: int | None = None  # len(train_data) when it has one
         self.seconds_before = 0.0  # training time of earlier sessions of a resumed run
         self.carried: Any = None  # detached recurrent state between windows
         self.epoch_loss = RunningMean()
@@ -381,6 +383,7 @@ class Trainer:
             for callback in self.callbacks:
                 callback.on_epoch_start(self, epoch_number)
             steps_in_epoch = len(self.train_data) if hasattr(self.train_data, "__len__") else None
+            self.steps_in_epoch = steps_in_epoch
             self.progress.start_epoch(epoch_number, self.epochs, steps_in_epoch, self.step_in_epoch)
             self._window_start = (self.global_step, time.monotonic())
             self._epoch_throughput = [0.0, 0.0, 0.0]  # samples, targets, seconds of training
@@ -450,9 +453,6 @@ class Trainer:
                     callback.on_step_end(self, step)
                 if step % self.log_every == 0:
                     self._flush()
-                if (self.checkpoint_every and step % self.checkpoint_every == 0
-                        and self.step_in_epoch != steps_in_epoch):  # the epoch end saves anyway
-                    self.save_checkpoint()
                 for callback in after_step:
                     callback.on_step_end(self, step)
                 if signals.requested or self.should_stop or step == self.max_steps:
