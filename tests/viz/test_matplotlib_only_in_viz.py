@@ -1,36 +1,20 @@
 """Figures are drawn in ``nnscratch/viz/`` only: no module outside it imports matplotlib.
 
-Read statically (``ast`` over ``src/nnscratch``, nothing imported): every ``import`` statement at
-any depth counts (a drawing function's lazy import too), as does a constant module name given
-to ``importlib.import_module`` or ``__import__``.
+Read statically with tests/import_scan.py (the reader the CLI-layer test uses): every
+``import`` statement at any depth counts (a drawing function's lazy import too), as does a
+constant module name given to ``importlib.import_module`` or ``__import__``.
 """
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
+from import_scan import imported_modules, module_name
+
 PACKAGE = Path(__file__).resolve().parent.parent.parent / "src" / "nnscratch"
 FIGURES = "matplotlib"
-
-
-def imported_names(source: str) -> list[tuple[int, str]]:
-    """``(line, module)`` of every absolute module the code imports (relative imports are
-    nnscratch's own)."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            found.append((node.lineno, node.module))
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)
-              and (getattr(node.func, "attr", None) == "import_module"
-                   or getattr(node.func, "id", None) in ("import_module", "__import__"))):
-            found.append((node.lineno, node.args[0].value))
-    return found
 
 
 def is_matplotlib(module: str) -> bool:
@@ -39,14 +23,16 @@ def is_matplotlib(module: str) -> bool:
 
 def figure_imports_outside_viz(root: Path = PACKAGE) -> list[str]:
     """``file:line imports module`` for each import of matplotlib outside ``root/viz/``."""
-    faults = []
+    faults = {}
     for path in sorted(root.rglob("*.py")):
         if (root / "viz") in path.parents:
             continue
-        for line, module in imported_names(path.read_text(encoding="utf-8")):
-            if is_matplotlib(module):
-                faults.append(f"{path.relative_to(root.parent)}:{line} imports {module}")
-    return faults
+        name = module_name(path, root.parent)
+        for line, module in imported_modules(path.read_text(encoding="utf-8"), name,
+                                             path.name == "__init__.py"):
+            if is_matplotlib(module):  # one fault per statement ("from matplotlib import x")
+                faults.setdefault(f"{path.relative_to(root.parent)}:{line}", module)
+    return [f"{place} imports {module}" for place, module in faults.items()]
 
 
 def test_only_viz_imports_matplotlib():
@@ -57,7 +43,8 @@ def test_only_viz_imports_matplotlib():
 def test_viz_does_draw_with_matplotlib():
     """The check looks at the right tree: viz/ itself imports matplotlib."""
     viz = [module for path in (PACKAGE / "viz").glob("*.py")
-           for _, module in imported_names(path.read_text(encoding="utf-8"))]
+           for _, module in imported_modules(path.read_text(encoding="utf-8"),
+                                             module_name(path, PACKAGE.parent))]
     assert any(is_matplotlib(module) for module in viz)
 
 
