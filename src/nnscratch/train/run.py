@@ -21,7 +21,6 @@ folder may have been sent by someone else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -154,12 +153,8 @@ class RunFolder:
 
     def model_record(self) -> dict:
         """``{"file", "bytes", "sha256"}`` of ``model.safetensors`` as it is now on disk."""
-        digest, size = hashlib.sha256(), 0
-        with open(self.model_path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        return {"file": self.model_path.name, "bytes": size, "sha256": digest.hexdigest()}
+        size, digest = untrusted.sha256_of(self.model_path, what="weights file")
+        return {"file": self.model_path.name, "bytes": size, "sha256": digest}
 
     def forget_model_record(self) -> None:
         """Drop the weights' record from summary.json before the weights are rewritten (a
@@ -331,16 +326,8 @@ class RunFolder:
     def _read_lines(self) -> list[str]:
         """The non-empty lines of metrics.jsonl, read from a regular file only (opened without
         blocking) and one bounded line at a time; over-long lines are dropped."""
-        try:
-            descriptor = os.open(self.metrics_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        except OSError as error:
-            raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} cannot be read "
-                                               f"({error.strerror or error})") from None
-        with os.fdopen(descriptor, "rb") as handle:
+        with untrusted.open_regular(self.metrics_path, what="metrics log") as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise untrusted.UntrustedFileError(f"metrics log {self.metrics_path} is not a "
-                                                   f"regular file")
             if info.st_size > METRICS_LIMIT:
                 raise untrusted.UntrustedFileError(
                     f"metrics log {self.metrics_path} has {info.st_size} bytes, more than the "
