@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ import numpy
 from . import backend, safetensors_format
 from ._tensor import Tensor
 from .creation import as_tensor
-from .untrusted import UntrustedFileError, check_regular_file
+from .untrusted import UntrustedFileError, open_regular
 
 _ORDER_KEY = "nnscratch.key_order"
 
@@ -129,7 +128,7 @@ def load(path: str | os.PathLike, device: Any = None) -> OrderedDict:
     def fault(reason: str) -> UntrustedFileError:
         return UntrustedFileError(f"load: {path!r} is not a valid checkpoint: {reason}")
 
-    with _open_regular(path) as file:
+    with open_regular(path, what="load: checkpoint") as file:
         size = os.fstat(file.fileno()).st_size
         if size == 0:
             raise fault("the file is empty")
@@ -140,24 +139,6 @@ def load(path: str | os.PathLike, device: Any = None) -> OrderedDict:
     target = backend.device(device) if device is not None else backend.CPU
     return OrderedDict((name, as_tensor(backend.to_device(arrays[name], target)))
                        for name in order)
-
-
-def _open_regular(path: str) -> BinaryIO:
-    """``path`` opened for reading if it is a regular file. Opened without blocking and
-    checked again on the open descriptor, so a FIFO swapped in after the check cannot hang."""
-    check_regular_file(path, what="load: checkpoint")
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load: checkpoint {path} does not exist") from None
-    except OSError as error:
-        raise UntrustedFileError(f"load: checkpoint {path} cannot be read "
-                                 f"({error.strerror or error})") from None
-    file = os.fdopen(descriptor, "rb")
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        file.close()
-        raise UntrustedFileError(f"load: checkpoint {path} is not a regular file")
-    return file
 
 
 def _read_array(file: BinaryIO, entry: safetensors_format.Entry, fault: Any) -> numpy.ndarray:
