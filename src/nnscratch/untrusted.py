@@ -77,7 +77,8 @@ def open_regular(path: str | os.PathLike, *, what: str = "file", buffering: int 
 
 def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -> bytes:
     """The bytes of the regular file ``path`` (see :func:`open_regular`), refused before
-    reading when it holds more than ``max_bytes``."""
+    reading when it holds more than ``max_bytes``, and after when its size changed while it
+    was read."""
     with open_regular(path, what=what) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
@@ -87,8 +88,8 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, what: str = "file") -
             data = handle.read(min(size, max_bytes) + 1)  # read() allocates what it is asked for
         except OSError as error:
             raise UntrustedFileError(f"{what} {path} cannot be read ({error.strerror or error})") from None
-    if len(data) > max_bytes:  # the file grew while being read
-        raise UntrustedFileError(f"{what} {path} has more than the {max_bytes} bytes such a file may hold")
+    if len(data) != size:  # one byte more than fstat said is read to see a growing file
+        raise UntrustedFileError(f"{what} {path} changed size while being read")
     return data
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from ..untrusted import UntrustedFileError, open_regular
+from ..untrusted import UntrustedFileError, open_regular, read_bytes
 
 GZIP_MAGIC = b"\x1f\x8b"
 # deflate encodes at most 258 bytes in about 2 bits, so no stream expands more than 1032-fold
@@ -136,23 +136,8 @@ def read_text(path: str | os.PathLike, what: str = "text file", max_bytes: int =
     """A regular file's text decoded as UTF-8, a leading byte-order mark dropped.
 
     ValueError naming the file and the byte offset when it is not UTF-8; see
-    :func:`read_whole` for what is refused before reading."""
-    return decode_utf8(read_whole(path, what, max_bytes), str(path))
-
-
-def read_whole(path: str | os.PathLike, what: str = "file", max_bytes: int = TEXT_LIMIT) -> bytes:
-    """The bytes of a regular file as stored (no decompression), read once into a buffer of
-    the file's size; refused before reading when it is not a regular file or holds more than
-    ``max_bytes``."""
-    with open_data(path, what=what, decompress=False) as stream:
-        if stream.stored_size > max_bytes:
-            raise UntrustedFileError(f"{what} {path} has {stream.stored_size} bytes, more than the "
-                                     f"{max_bytes} read at once")
-        raw = bytearray(stream.stored_size)
-        got = stream.readinto(memoryview(raw))
-        if got < len(raw) or not stream.at_end():
-            raise UntrustedFileError(f"{what} {path} changed size while being read")
-    return bytes(raw)
+    :func:`nnscratch.untrusted.read_bytes` for what is refused before reading."""
+    return decode_utf8(read_bytes(path, max_bytes=max_bytes, what=what), str(path))
 
 
 def decode_utf8(raw: bytes, source: str) -> str:

@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.dataset import Dataset
-from ..untrusted import UntrustedFileError
-from .files import read_whole
+from ..untrusted import UntrustedFileError, read_bytes
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
@@ -95,7 +94,7 @@ def pil_image(path: str | os.PathLike) -> Any:
     """The image file ``path`` decoded by Pillow (fully, not lazily), or ValueError naming it:
     not a regular file, too large, not an image, damaged, or a decompression bomb."""
     pil = _pil()
-    data = read_whole(path, what="image file", max_bytes=MAX_IMAGE_BYTES)
+    data = read_bytes(path, max_bytes=MAX_IMAGE_BYTES, what="image file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pil.DecompressionBombWarning)

@@ -22,7 +22,8 @@ from typing import Any
 import numpy
 
 from ..data.dataset import Dataset
-from .files import read_whole
+from ..untrusted import read_bytes
+from .files import TEXT_LIMIT
 from .tokenize import CharTokenizer, WordTokenizer
 from .vocab import DEFAULT_SPECIALS, Vocab
 
@@ -153,7 +154,7 @@ class ParallelCorpus(TranslationPairs):
             raise ValueError(f"ParallelCorpus: max_length must be >= 1, got {max_length}")
         self.path = Path(path)
         tokenizer = make_tokenizer(level, lowercase)
-        raw = read_whole(self.path, what="parallel corpus")
+        raw = read_bytes(self.path, max_bytes=TEXT_LIMIT, what="parallel corpus")
         offset = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         pairs, self.line_numbers, self.problems, self.filtered = [], [], [], 0
         for number, line in enumerate(raw[offset:].split(b"\n"), start=1):
