@@ -193,3 +193,14 @@ def test_compose_pipeline_on_a_folder(tmp_path, rng):
     make_folder(tmp_path, rng, {"a": ["1.png"], "b": ["2.jpg"]})
     dataset = ImageFolder(tmp_path, transform=Compose([Resize((8, 8)), Grayscale(), ToTensor()]))
     assert [tuple(dataset[k][0].shape) for k in range(2)] == [(1, 8, 8), (1, 8, 8)]
+
+
+def test_an_unknown_format_is_named_without_pillows_buffer_repr(tmp_path, rng):
+    make_folder(tmp_path, rng, {"a": ["good.png"]})
+    (tmp_path / "a" / "text.png").write_text("not an image")
+    dataset = ImageFolder(tmp_path)
+    index = [i for i, (path, _) in enumerate(dataset.samples) if path.endswith("text.png")][0]
+    with pytest.raises(ValueError) as caught:
+        dataset[index]
+    message = str(caught.value)
+    assert "text.png is not a readable image" in message and "BytesIO" not in message

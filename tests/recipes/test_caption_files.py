@@ -153,3 +153,13 @@ def test_special_or_broken_image_files_are_one_error_naming_them(tmp_path, make,
     with pytest.raises(ValueError, match=words) as caught:
         read_image(path, 32)
     assert "image.png" in str(caught.value)
+
+
+def test_an_unknown_format_is_named_without_pillows_buffer_repr(tmp_path):
+    """Pillow's UnidentifiedImageError names the in-memory buffer ('<_io.BytesIO object at
+    0x…>'), which told a user nothing; the line names the file and the fault."""
+    path = tmp_path / "notes.png"
+    path.write_text("not an image")
+    with pytest.raises(ValueError) as caught:
+        read_image(path, 32)
+    assert "notes.png is not an image" in str(caught.value) and "BytesIO" not in str(caught.value)

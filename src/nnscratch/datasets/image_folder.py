@@ -105,6 +105,9 @@ def pil_image(path: str | os.PathLike) -> Any:
     except Exception as error:  # noqa: BLE001
         if isinstance(error, (pil.DecompressionBombError, pil.DecompressionBombWarning)):
             raise UntrustedFileError(f"image file {path}: {error}") from None
+        if isinstance(error, pil.UnidentifiedImageError):  # its text names the buffer, not the file
+            raise UntrustedFileError(f"image file {path} is not a readable image (no known "
+                                     f"image format)") from None
         raise UntrustedFileError(f"image file {path} is not a readable image "
                                  f"({type(error).__name__}: {error})") from None
     return image

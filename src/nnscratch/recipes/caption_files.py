@@ -137,8 +137,10 @@ def read_image(path: str | Path, image_size: int) -> numpy.ndarray:
             pixels = numpy.asarray(image.convert("RGB"), dtype=numpy.float32) / numpy.float32(255)
     except UntrustedFileError:
         raise
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError,
-            EOFError) as error:
+    except UnidentifiedImageError:  # (its own text names the in-memory buffer, not the file)
+        raise UntrustedFileError(f"{path} is not an image Pillow can read (no known image "
+                                 f"format)") from None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError) as error:
         raise UntrustedFileError(f"{path} is not an image Pillow can read ({error})") from None
     height, width = pixels.shape[:2]
     if (height, width) != (image_size, image_size):  # nearest neighbour: pixel centres
